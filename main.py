@@ -1,0 +1,52 @@
+"""Synthesize every stack of a deployment config to Terraform JSON (cdktf.out/).
+
+The config path comes from `KEYCLOAK_AURORA_CONFIG`, else the cdktf.json context key
+`config`, else `config/example.yaml`. An invalid config prints one line per problem and
+exits with status 2 before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# jsii warns on every start that Node.js 20 is past end-of-life; it works, and the noise
+# would bury real messages. Set before anything imports jsii.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from modules.config import ConfigError, load_config  # noqa: E402
+
+DEFAULT_CONFIG = "config/example.yaml"
+
+
+def config_path() -> str:
+    """`KEYCLOAK_AURORA_CONFIG`, else cdktf.json's context `config`, else the example."""
+    from_env = os.environ.get("KEYCLOAK_AURORA_CONFIG")
+    if from_env:
+        return from_env
+    import json
+
+    try:
+        with open("cdktf.json", encoding="utf-8") as handle:
+            return json.load(handle).get("context", {}).get("config", DEFAULT_CONFIG)
+    except FileNotFoundError:
+        return DEFAULT_CONFIG
+
+
+def main() -> int:
+    path = config_path()
+    try:
+        config = load_config(path)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    # Imported only now: a bad config fails in milliseconds, before jsii and Node start.
+    from modules.app import build_app
+
+    build_app(config).synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""Wires the stacks of a deployment: `aurora`, then one `peering-<name>` per ROSA cluster."""
+
+from __future__ import annotations
+
+from cdktf import App
+
+from modules.aurora_stack import AuroraStack
+from modules.config import DeploymentConfig
+
+
+def build_app(config: DeploymentConfig, *, outdir: str | None = None) -> App:
+    """An App holding every stack of `config`; call `.synth()` to write Terraform JSON.
+
+    `outdir` defaults to what the cdktf CLI passes (CDKTF_OUTDIR), else `cdktf.out`.
+    """
+    app = App(outdir=outdir) if outdir else App()
+    AuroraStack(app, config=config)
+    return app

@@ -1,0 +1,122 @@
+"""The Aurora PostgreSQL cluster: a writer in the first AZ and readers in the others.
+
+Implements the guide's "Create the Aurora DB cluster" (`aws rds create-db-cluster --engine
+aurora-postgresql`) and "Create the Aurora DB instances" (`aws rds create-db-instance`,
+one writer and one reader, `--no-auto-minor-version-upgrade`). Beyond the guide, the
+master password never exists outside AWS: by default RDS generates it and keeps it in
+Secrets Manager.
+
+Construct ids are Terraform addresses: `cluster`, `writer`, `reader-1`, `reader-2`, ...
+Renaming one replaces a database instance.
+"""
+
+from __future__ import annotations
+
+from cdktf import TerraformVariable
+from constructs import Construct
+
+from modules.aurora_network import AuroraNetwork
+from modules.config import AuroraSpec, PasswordMode
+from modules.providers import RdsCluster, RdsClusterInstance
+
+
+def reader_availability_zones(spec: AuroraSpec) -> list[str]:
+    """The AZ of each reader: round-robin over every AZ but the writer's (the first)."""
+    others = [subnet.availability_zone for subnet in spec.subnets[1:]]
+    return [others[i % len(others)] for i in range(spec.reader_count)]
+
+
+class AuroraCluster(Construct):
+    """An `aurora-postgresql` cluster and its instances in `network`.
+
+    Exposes `writer_endpoint`, `reader_endpoint`, `port` and `master_secret_arn` (empty
+    when the password comes from the `master_password` variable).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        spec: AuroraSpec,
+        network: AuroraNetwork,
+        tags: dict[str, str],
+    ) -> None:
+        super().__init__(scope, id_)
+        self.spec = spec
+
+        password: dict[str, object]
+        if spec.master_password is PasswordMode.MANAGED:
+            password = {"manage_master_user_password": True}
+        else:
+            variable = TerraformVariable(
+                scope,
+                "master_password",
+                type="string",
+                sensitive=True,
+                nullable=False,
+                description="Master password of the Aurora cluster (set TF_VAR_master_password).",
+            )
+            password = {"master_password": variable.string_value}
+
+        # `availability_zones` is deliberately not set: AWS adds a third AZ of its own
+        # choosing to the cluster's storage, so a configured list never matches what it
+        # reads back and every plan would replace the cluster. The instances pin the AZs.
+        self.cluster = RdsCluster(
+            self,
+            "cluster",
+            cluster_identifier=spec.name,
+            engine="aurora-postgresql",
+            engine_mode="provisioned",
+            engine_version=spec.engine_version,
+            database_name=spec.database_name,
+            master_username=spec.master_username,
+            port=spec.port,
+            db_subnet_group_name=network.subnet_group_name,
+            vpc_security_group_ids=[network.security_group_id],
+            tags={**tags, "Name": spec.name, "AuroraCluster": spec.name},
+            **password,
+        )
+
+        def instance(id_: str, az: str, tier: int) -> RdsClusterInstance:
+            return RdsClusterInstance(
+                self,
+                id_,
+                identifier=f"{spec.name}-{id_}",
+                cluster_identifier=self.cluster.id,
+                engine=self.cluster.engine,
+                engine_version=self.cluster.engine_version,
+                instance_class=spec.instance_class,
+                availability_zone=az,
+                promotion_tier=tier,
+                publicly_accessible=False,
+                auto_minor_version_upgrade=spec.auto_minor_version_upgrade,
+                db_subnet_group_name=network.subnet_group_name,
+                tags={**tags, "Name": f"{spec.name}-{id_}", "AuroraCluster": spec.name},
+            )
+
+        # Promotion tier 0 for the writer: should it be replaced by a reader during a
+        # failover and come back, it is the first choice to take over again.
+        self.writer = instance("writer", spec.subnets[0].availability_zone, 0)
+        self.readers = [
+            instance(f"reader-{n}", az, 1) for n, az in enumerate(reader_availability_zones(spec), start=1)
+        ]
+
+    @property
+    def writer_endpoint(self) -> str:
+        return self.cluster.endpoint
+
+    @property
+    def reader_endpoint(self) -> str:
+        return self.cluster.reader_endpoint
+
+    @property
+    def master_secret_arn(self) -> str:
+        if self.spec.master_password is PasswordMode.MANAGED:
+            return self.cluster.master_user_secret.get(0).secret_arn
+        return ""
+
+    @property
+    def jdbc_url(self) -> str:
+        """`jdbc:aws-wrapper:postgresql://<writer>:<port>/<db>`, what Keycloak's `spec.db.url` takes."""
+        return f"jdbc:aws-wrapper:postgresql://{self.writer_endpoint}:{self.spec.port}/{self.spec.database_name}"

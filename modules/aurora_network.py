@@ -1,0 +1,116 @@
+"""The Aurora VPC: private subnets per AZ, their route table, subnet group, security group.
+
+Implements the guide's "Create a VPC for the Aurora cluster", "Create a subnet for each
+availability zone", "Associate the subnets with the VPC's route table", "Create an Aurora
+subnet group" and "Create an Aurora security group". Nothing here is reachable from the
+Internet: there is no internet gateway, and the security group admits nobody until a
+peering stack adds a 5432 rule for one ROSA cluster.
+
+Construct ids are part of the Terraform addresses: renaming one moves a resource (and
+destroys and recreates it). Subnets are keyed by AZ, not by position, so adding an AZ
+leaves the others in place.
+"""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from modules.config import AuroraSpec
+from modules.providers import DbSubnetGroup, RouteTable, RouteTableAssociation, SecurityGroup, Subnet, Vpc
+
+
+class AuroraNetwork(Construct):
+    """The network the Aurora cluster lives in.
+
+    Exposes `vpc_id`, `vpc_cidr`, `route_table_id`, `subnet_ids` (by AZ),
+    `subnet_group_name` and `security_group_id` for the cluster and the outputs.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, spec: AuroraSpec, tags: dict[str, str]) -> None:
+        super().__init__(scope, id_)
+        name = spec.name
+
+        # Guide: `aws ec2 create-vpc --cidr-block 192.168.0.0/16 --tag-specifications
+        # ResourceType=vpc,Tags=[{Key=AuroraCluster,Value=keycloak-aurora}]`. The tag is how
+        # the guide (and our peering stacks) find this VPC. DNS hostnames and support let
+        # peered VPCs resolve the cluster endpoint to private addresses.
+        self.vpc = Vpc(
+            self,
+            "vpc",
+            cidr_block=str(spec.vpc_cidr),
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags={**tags, "Name": f"{name}-vpc", "AuroraCluster": name},
+        )
+
+        # One route table for all Aurora subnets: each peering stack adds its return route
+        # to the ROSA machine CIDR here. Local traffic needs no route of ours.
+        self.route_table = RouteTable(
+            self,
+            "route-table",
+            vpc_id=self.vpc.id,
+            tags={**tags, "Name": f"{name}-route-table", "AuroraCluster": name},
+        )
+
+        self.subnets: dict[str, Subnet] = {}
+        for subnet_spec in spec.subnets:
+            az = subnet_spec.availability_zone
+            subnet = Subnet(
+                self,
+                f"subnet-{az}",
+                vpc_id=self.vpc.id,
+                cidr_block=str(subnet_spec.cidr),
+                availability_zone=az,
+                map_public_ip_on_launch=False,
+                tags={**tags, "Name": f"{name}-subnet-{az}", "AuroraCluster": name},
+            )
+            RouteTableAssociation(
+                self,
+                f"subnet-{az}-route-table",
+                subnet_id=subnet.id,
+                route_table_id=self.route_table.id,
+            )
+            self.subnets[az] = subnet
+
+        # Guide: `aws rds create-db-subnet-group --db-subnet-group-name keycloak-aurora-subnet-group`.
+        self.subnet_group = DbSubnetGroup(
+            self,
+            "subnet-group",
+            name=f"{name}-subnet-group",
+            description=f"Aurora subnets of {name}, one per availability zone",
+            subnet_ids=[subnet.id for subnet in self.subnets.values()],
+            tags={**tags, "Name": f"{name}-subnet-group", "AuroraCluster": name},
+        )
+
+        # Guide: `aws ec2 create-security-group --group-name keycloak-aurora-security-group`.
+        # No inline rules: inline ingress would fight the per-cluster rules that peering
+        # stacks own (`aws_vpc_security_group_ingress_rule`). No egress either: the database
+        # answers on established connections and opens none of its own.
+        self.security_group = SecurityGroup(
+            self,
+            "security-group",
+            name=f"{name}-security-group",
+            description=f"Aurora {name}: PostgreSQL from peered ROSA clusters only",
+            vpc_id=self.vpc.id,
+            tags={**tags, "Name": f"{name}-security-group", "AuroraCluster": name},
+        )
+
+    @property
+    def vpc_id(self) -> str:
+        return self.vpc.id
+
+    @property
+    def vpc_cidr(self) -> str:
+        return self.vpc.cidr_block
+
+    @property
+    def route_table_id(self) -> str:
+        return self.route_table.id
+
+    @property
+    def subnet_group_name(self) -> str:
+        return self.subnet_group.name
+
+    @property
+    def security_group_id(self) -> str:
+        return self.security_group.id

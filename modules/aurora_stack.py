@@ -1,0 +1,50 @@
+"""The `aurora` stack: network, cluster, state and the outputs other stacks and people use."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from constructs import Construct
+
+from modules.aurora_cluster import AuroraCluster
+from modules.aurora_network import AuroraNetwork
+from modules.aws_provider import aws_provider
+from modules.backend import configure_state
+from modules.config import DeploymentConfig
+
+#: Stack id of the Aurora stack; also its state key `<key_prefix>/aurora.tfstate`.
+AURORA_STACK_ID = "aurora"
+
+
+class AuroraStack(TerraformStack):
+    """Everything the database needs in one state: VPC, subnets, security group, cluster.
+
+    Outputs: `writer_endpoint`, `reader_endpoint`, `port`, `jdbc_url`, `database_name`,
+    `vpc_id`, `vpc_cidr`, `route_table_id`, `security_group_id`, `master_secret_arn`.
+    """
+
+    def __init__(self, scope: Construct, *, config: DeploymentConfig) -> None:
+        super().__init__(scope, AURORA_STACK_ID)
+        spec = config.aurora
+        configure_state(self, AURORA_STACK_ID, config)
+        aws_provider(self, "aws", region=spec.region, aws=config.aws)
+
+        self.network = AuroraNetwork(self, "network", spec=spec, tags=spec.tags)
+        self.cluster = AuroraCluster(self, "aurora", spec=spec, network=self.network, tags=spec.tags)
+
+        outputs = {
+            "writer_endpoint": (self.cluster.writer_endpoint, "Writer (cluster) endpoint: what Keycloak connects to."),
+            "reader_endpoint": (self.cluster.reader_endpoint, "Reader endpoint, load-balanced over the readers."),
+            "port": (spec.port, "PostgreSQL port."),
+            "database_name": (spec.database_name, "Database Keycloak uses."),
+            "jdbc_url": (self.cluster.jdbc_url, "spec.db.url for the Keycloak CR (AWS JDBC wrapper)."),
+            "vpc_id": (self.network.vpc_id, "Aurora VPC id (tagged AuroraCluster=<name>)."),
+            "vpc_cidr": (self.network.vpc_cidr, "Aurora VPC CIDR: each ROSA cluster routes it to the peering."),
+            "route_table_id": (self.network.route_table_id, "Route table of the Aurora subnets: peering stacks add return routes."),
+            "security_group_id": (self.network.security_group_id, "Aurora security group: peering stacks add 5432 rules."),
+            "master_secret_arn": (
+                self.cluster.master_secret_arn,
+                "Secrets Manager ARN of the RDS-managed master secret (empty with master_password: variable).",
+            ),
+        }
+        for name, (value, description) in outputs.items():
+            TerraformOutput(self, name, value=value, description=description)

@@ -1,0 +1,54 @@
+"""Where each stack keeps its Terraform state: one state per stack.
+
+`s3` (default): `s3://<bucket>/<key_prefix>/<stack>.tfstate`, encrypted, locked with S3's
+native lock file (`use_lockfile`, Terraform >= 1.10) or a DynamoDB table. `local`: for
+trying things out, `<directory>/<stack>.tfstate` under the project root.
+"""
+
+from __future__ import annotations
+
+import os
+
+from cdktf import LocalBackend, S3Backend, S3BackendEndpointConfig, TerraformStack
+
+from modules.config import BACKEND_ENDPOINT_SERVICES, DeploymentConfig
+
+# Stacks are synthesized to cdktf.out/stacks/<stack>/ and Terraform runs there, so a
+# local state path climbs back to the project root (and survives `rm -rf cdktf.out`).
+_PROJECT_ROOT_FROM_STACK_DIR = os.path.join("..", "..", "..")
+
+
+def state_key(config: DeploymentConfig, stack_id: str) -> str:
+    """The S3 object key of a stack's state: `<key_prefix>/<stack>.tfstate`."""
+    assert config.state.s3 is not None
+    return f"{config.state.s3.key_prefix.strip('/')}/{stack_id}.tfstate"
+
+
+def configure_state(stack: TerraformStack, stack_id: str, config: DeploymentConfig) -> None:
+    """Give `stack` the backend chosen in `config.state`."""
+    state = config.state
+    if state.backend == "local":
+        LocalBackend(stack, path=os.path.join(_PROJECT_ROOT_FROM_STACK_DIR, state.local.directory, f"{stack_id}.tfstate"))
+        return
+
+    s3 = state.s3
+    assert s3 is not None  # guaranteed by StateSpec
+    endpoints = {k: v for k, v in config.aws.endpoints.items() if k in BACKEND_ENDPOINT_SERVICES}
+    skip = config.aws.skip_validation or None
+    S3Backend(
+        stack,
+        bucket=s3.bucket,
+        key=state_key(config, stack_id),
+        region=s3.region or config.aurora.region,
+        encrypt=True,
+        dynamodb_table=s3.dynamodb_table if s3.locking == "dynamodb" else None,
+        endpoints=S3BackendEndpointConfig(**endpoints) if endpoints else None,
+        use_path_style=True if "s3" in endpoints else None,
+        skip_credentials_validation=skip,
+        skip_requesting_account_id=skip,
+        skip_metadata_api_check=skip,
+        skip_region_validation=skip,
+    )
+    if s3.locking == "lockfile":
+        # S3Backend in cdktf 0.21 predates Terraform 1.10's `use_lockfile`: set it directly.
+        stack.add_override("terraform.backend.s3.use_lockfile", True)

@@ -1,0 +1,5 @@
+"""Placeholder: replaced by the fast provider loading (issue 7)."""
+
+
+def install() -> None:
+    """Do nothing: providers load the documented way."""

@@ -1,0 +1,78 @@
+"""Shared fixtures: the example config, and synthesis of any config variant to JSON."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = ROOT / "config" / "example.yaml"
+
+Synth = Callable[[dict[str, Any]], dict[str, dict[str, Any]]]
+
+
+@pytest.fixture(scope="session")
+def example_data() -> dict[str, Any]:
+    """The example config as plain data; tests deep-copy it before changing it."""
+    return yaml.safe_load(EXAMPLE_CONFIG.read_text())
+
+
+@pytest.fixture
+def config_data(example_data: dict[str, Any]) -> dict[str, Any]:
+    """A private deep copy of the example config data for one test to change."""
+    return copy.deepcopy(example_data)
+
+
+def synth_stacks(data: dict[str, Any], outdir: Path) -> dict[str, dict[str, Any]]:
+    """Validate `data`, synthesize every stack into `outdir`, return {stack id: JSON}."""
+    from modules.app import build_app
+    from modules.config import parse_config
+
+    build_app(parse_config(data), outdir=str(outdir)).synth()
+    stacks = outdir / "stacks"
+    return {d.name: json.loads((d / "cdk.tf.json").read_text()) for d in sorted(stacks.iterdir())}
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """Synthesize a config variant; identical configs are synthesized once per session."""
+    cache: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def run(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        key = json.dumps(data, sort_keys=True)
+        if key not in cache:
+            cache[key] = synth_stacks(data, tmp_path_factory.mktemp("cdktf.out"))
+        return copy.deepcopy(cache[key])
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def example_stacks(synth: Synth, example_data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every stack of the example config, synthesized once per session."""
+    return synth(example_data)
+
+
+def resources(stack: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    """{logical id: body} of `resource_type` in a synthesized stack ({} when absent)."""
+    return stack.get("resource", {}).get(resource_type, {})
+
+
+def only(stack: dict[str, Any], resource_type: str) -> dict[str, Any]:
+    """The single resource of `resource_type`; fails when there are none or several."""
+    found = resources(stack, resource_type)
+    assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
+    return next(iter(found.values()))
+
+
+def by_path(stack: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    """{construct path: body} of `resource_type`, e.g. 'aurora/aurora/writer'."""
+    return {body["//"]["metadata"]["path"]: body for body in resources(stack, resource_type).values()}

@@ -1,0 +1,162 @@
+"""Start the patched moto server in a subprocess and talk to it.
+
+Example::
+
+    with MotoServer.start() as moto:
+        s3 = boto3_client("s3", "eu-west-1", moto.url)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+FAKE_REGION = "eu-west-1"
+
+
+def _free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class MotoServer:
+    """A ``python -m tests.harness.moto_server`` subprocess on 127.0.0.1.
+
+    Attributes: ``port``, ``url`` (``http://127.0.0.1:<port>``), ``log_path``
+    (the server's combined stdout/stderr), ``process``.
+    """
+
+    def __init__(self, process: subprocess.Popen[bytes], port: int, log_path: Path):
+        self.process = process
+        self.port = port
+        self.url = f"http://{HOST}:{port}"
+        self.log_path = log_path
+
+    @classmethod
+    @contextlib.contextmanager
+    def start(
+        cls, log_dir: Path | None = None, timeout: float = 30.0
+    ) -> Iterator[MotoServer]:
+        """Launch a server on a free port and yield it once it answers HTTP.
+
+        ``log_dir`` defaults to a fresh temporary directory (kept after exit so
+        the log can be read). Waits at most ``timeout`` seconds (default 30)
+        and raises ``RuntimeError`` with the log tail if the server does not
+        come up. The server is stopped when the ``with`` block exits.
+        """
+        log_dir = Path(log_dir or tempfile.mkdtemp(prefix="moto-"))
+        log_path = log_dir / "moto.log"
+        port = _free_port()
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tests.harness.moto_server", "--port", str(port)],
+                cwd=REPO_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        server = cls(process, port, log_path)
+        try:
+            server._wait_ready(timeout)
+            yield server
+        finally:
+            server.stop()
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"moto server exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
+            try:
+                # moto_api is served by moto itself; any HTTP answer means ready.
+                urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1).close()
+                return
+            except urllib.error.HTTPError:
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(
+            f"moto server not answering on {self.url} after {timeout}s:\n{self.log_tail()}"
+        )
+
+    def log_tail(self, lines: int = 40) -> str:
+        """Return the last ``lines`` lines (default 40) of the server log."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "<no log>"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Send SIGTERM, then SIGKILL if still alive after ``timeout`` s (default 10)."""
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def aws_env(url: str, base: dict[str, str] | None = None) -> dict[str, str]:
+    """Return an environment for boto3/Terraform that talks to moto at ``url``.
+
+    Starts from ``base`` (default: a copy of ``os.environ``), sets fake
+    credentials ``testing``/``testing``, region ``eu-west-1``, disables the
+    EC2 metadata lookup and removes variables that could select real
+    credentials (profiles, session tokens, shared config/credential files).
+    ``AWS_ENDPOINT_URL`` is set to ``url`` too, so any service a client or
+    provider has no explicit endpoint for still goes to moto, never to AWS.
+    """
+    env = dict(os.environ if base is None else base)
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ):
+        env.pop(name, None)
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=FAKE_REGION,
+        AWS_REGION=FAKE_REGION,
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_ENDPOINT_URL=url,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+    return env
+
+
+def boto3_client(service: str, region: str, url: str) -> Any:
+    """Return a boto3 client for ``service`` in ``region`` against moto at
+    ``url``, using the fake ``testing`` credentials (no profile, no files)."""
+    import boto3
+
+    return boto3.session.Session(
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name=region,
+    ).client(service, endpoint_url=url)

@@ -1,0 +1,74 @@
+"""Run moto's server (all services) on 127.0.0.1 with drift-avoiding patches.
+
+Usage (from the repository root)::
+
+    python -m tests.harness.moto_server --port 5000
+
+Every patch below corrects the *emulator* where moto's answers differ from
+real AWS in a way that makes the aws provider report drift (``terraform plan``
+after ``apply`` shows changes). The product code is never adapted to moto.
+
+Patches:
+
+* RDS ``DescribeDBClusters`` returns an empty ``ScalingConfigurationInfo``
+  for provisioned clusters; real AWS omits it. See
+  :func:`_patch_rds_scaling_configuration_info`.
+
+Environment set before moto is imported:
+
+* ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` so AWS managed IAM policies exist.
+
+The server binds to 127.0.0.1 only and exits with status 0 on SIGTERM/SIGINT
+(moto's own ``main`` installs handlers that call ``sys.exit(0)``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+
+def _patch_rds_scaling_configuration_info() -> None:
+    """Omit ``ScalingConfigurationInfo`` for non-serverless RDS clusters.
+
+    moto builds the element from ``scaling_configuration or {}`` for every
+    cluster, so provisioned clusters get an element with all members unset.
+    The provider then reads one ``scaling_configuration`` block (with zero
+    values) and plans to remove it on the next run. Real AWS only returns the
+    element for ``engine_mode = serverless``; returning ``None`` makes moto's
+    serializer skip it.
+    """
+    from moto.rds.models import DBCluster
+
+    original = DBCluster.scaling_configuration_info
+
+    def scaling_configuration_info(self: DBCluster):  # type: ignore[no-untyped-def]
+        if self.engine_mode != "serverless":
+            return None
+        return original.fget(self)
+
+    DBCluster.scaling_configuration_info = property(scaling_configuration_info)  # type: ignore[assignment]
+
+
+def apply_patches() -> None:
+    """Apply every moto patch listed in the module docstring (idempotent enough
+    to call once per process)."""
+    _patch_rds_scaling_configuration_info()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse ``--port`` (required) and serve moto on 127.0.0.1 until signalled."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    apply_patches()
+
+    from moto.server import main as moto_main
+
+    moto_main(["--host", "127.0.0.1", "--port", str(args.port)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Run the Terraform CLI from tests: provider mirror, CLI config, runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+HASHICORP_PROVIDERS = "registry.terraform.io/hashicorp/*"
+
+# Subcommands that accept -no-color.
+_NO_COLOR_COMMANDS = frozenset(
+    {"apply", "console", "destroy", "fmt", "force-unlock", "get", "graph",
+     "import", "init", "output", "plan", "providers", "refresh", "show",
+     "state", "taint", "test", "untaint", "validate", "workspace"}
+)
+
+
+class TerraformError(AssertionError):
+    """A Terraform command exited with an unexpected code.
+
+    Subclasses ``AssertionError`` so pytest reports it as a test failure;
+    the message holds the command, exit code and stdout/stderr tails.
+    """
+
+    def __init__(self, result: subprocess.CompletedProcess[str], tail_lines: int = 60):
+        self.result = result
+        message = (
+            f"terraform {' '.join(result.args[1:])} exited {result.returncode}\n"
+            f"--- stdout (tail) ---\n{_tail(result.stdout, tail_lines)}\n"
+            f"--- stderr (tail) ---\n{_tail(result.stderr, tail_lines)}"
+        )
+        super().__init__(message)
+
+
+def _tail(text: str | None, lines: int) -> str:
+    return "\n".join((text or "").splitlines()[-lines:])
+
+
+def provider_mirror() -> Path | None:
+    """Return ``$TF_PROVIDER_MIRROR`` as a Path if set and an existing
+    directory, else ``None`` (meaning: install providers from the registry)."""
+    value = os.environ.get("TF_PROVIDER_MIRROR")
+    if value and Path(value).is_dir():
+        return Path(value)
+    return None
+
+
+def write_cli_config(
+    path: Path, mirror: Path | None, plugin_cache_dir: Path | None = None
+) -> Path:
+    """Write a Terraform CLI config file at ``path`` and return ``path``.
+
+    With ``mirror``, hashicorp providers come only from that filesystem
+    mirror and all others directly from their registries. Without it the
+    file is empty (valid; default installation). ``plugin_cache_dir``
+    (default ``None``) adds a shared plugin cache, useful when many tests
+    ``init`` against the registry; with a local mirror it only saves a copy.
+    Point ``TF_CLI_CONFIG_FILE`` at the result.
+    """
+    blocks: list[str] = []
+    if plugin_cache_dir is not None:
+        Path(plugin_cache_dir).mkdir(parents=True, exist_ok=True)
+        blocks.append(f"plugin_cache_dir = {json.dumps(str(plugin_cache_dir))}\n")
+    if mirror is not None:
+        blocks.append(
+            "provider_installation {\n"
+            "  filesystem_mirror {\n"
+            f"    path    = {json.dumps(str(mirror))}\n"
+            f"    include = [{json.dumps(HASHICORP_PROVIDERS)}]\n"
+            "  }\n"
+            "  direct {\n"
+            f"    exclude = [{json.dumps(HASHICORP_PROVIDERS)}]\n"
+            "  }\n"
+            "}\n"
+        )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(blocks))
+    return path
+
+
+def terraform(
+    args: Sequence[str],
+    cwd: Path | str,
+    env: Mapping[str, str] | None = None,
+    ok_codes: Sequence[int] = (0,),
+    timeout: float | None = 1800,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``terraform <args>`` in ``cwd`` and return the completed process.
+
+    ``env`` defaults to ``os.environ``; ``TF_IN_AUTOMATION=1`` and
+    ``TF_INPUT=0`` are always set, and ``-no-color`` is inserted after the
+    subcommand when it accepts it. Output is captured as text. Raises
+    :class:`TerraformError` if the exit code is not in ``ok_codes``
+    (default ``(0,)``); ``timeout`` (default 1800 s) is passed to
+    ``subprocess.run``.
+    """
+    args = list(args)
+    if args and args[0] in _NO_COLOR_COMMANDS and "-no-color" not in args:
+        # `terraform state list` etc. take the flag after the sub-subcommand.
+        position = 2 if args[0] in {"state", "workspace"} and len(args) > 1 else 1
+        args.insert(position, "-no-color")
+    run_env = dict(os.environ if env is None else env)
+    run_env.update(TF_IN_AUTOMATION="1", TF_INPUT="0")
+    result = subprocess.run(
+        ["terraform", *args],
+        cwd=cwd,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    if result.returncode not in ok_codes:
+        raise TerraformError(result)
+    return result
