@@ -6,6 +6,7 @@ from cdktf import App
 
 from modules.aurora_stack import AuroraStack
 from modules.config import DeploymentConfig
+from modules.peering_stack import PeeringStack
 
 
 def build_app(config: DeploymentConfig, *, outdir: str | None = None) -> App:
@@ -14,5 +15,7 @@ def build_app(config: DeploymentConfig, *, outdir: str | None = None) -> App:
     `outdir` defaults to what the cdktf CLI passes (CDKTF_OUTDIR), else `cdktf.out`.
     """
     app = App(outdir=outdir) if outdir else App()
-    AuroraStack(app, config=config)
+    aurora = AuroraStack(app, config=config)
+    for rosa in config.rosa_clusters:
+        PeeringStack(app, config=config, rosa=rosa, aurora=aurora)
     return app

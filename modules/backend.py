@@ -1,4 +1,5 @@
-"""Where each stack keeps its Terraform state: one state per stack.
+"""Where each stack keeps its Terraform state (one state per stack), and how a stack reads
+another stack's outputs from it.
 
 `s3` (default): `s3://<bucket>/<key_prefix>/<stack>.tfstate`, encrypted, locked with S3's
 native lock file (`use_lockfile`, Terraform >= 1.10) or a DynamoDB table. `local`: for
@@ -8,8 +9,18 @@ trying things out, `<directory>/<stack>.tfstate` under the project root.
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from cdktf import LocalBackend, S3Backend, S3BackendEndpointConfig, TerraformStack
+from cdktf import (
+    DataTerraformRemoteStateLocal,
+    DataTerraformRemoteStateS3,
+    LocalBackend,
+    S3Backend,
+    S3BackendEndpointConfig,
+    TerraformRemoteState,
+    TerraformStack,
+)
+from constructs import Construct
 
 from modules.config import BACKEND_ENDPOINT_SERVICES, DeploymentConfig
 
@@ -24,19 +35,17 @@ def state_key(config: DeploymentConfig, stack_id: str) -> str:
     return f"{config.state.s3.key_prefix.strip('/')}/{stack_id}.tfstate"
 
 
-def configure_state(stack: TerraformStack, stack_id: str, config: DeploymentConfig) -> None:
-    """Give `stack` the backend chosen in `config.state`."""
-    state = config.state
-    if state.backend == "local":
-        LocalBackend(stack, path=os.path.join(_PROJECT_ROOT_FROM_STACK_DIR, state.local.directory, f"{stack_id}.tfstate"))
-        return
+def _local_path(config: DeploymentConfig, stack_id: str) -> str:
+    return os.path.join(_PROJECT_ROOT_FROM_STACK_DIR, config.state.local.directory, f"{stack_id}.tfstate")
 
-    s3 = state.s3
+
+def _s3_settings(config: DeploymentConfig, stack_id: str) -> dict[str, Any]:
+    """Arguments shared by the S3 backend and the S3 remote-state reader of a stack."""
+    s3 = config.state.s3
     assert s3 is not None  # guaranteed by StateSpec
     endpoints = {k: v for k, v in config.aws.endpoints.items() if k in BACKEND_ENDPOINT_SERVICES}
     skip = config.aws.skip_validation or None
-    S3Backend(
-        stack,
+    return dict(
         bucket=s3.bucket,
         key=state_key(config, stack_id),
         region=s3.region or config.aurora.region,
@@ -49,6 +58,27 @@ def configure_state(stack: TerraformStack, stack_id: str, config: DeploymentConf
         skip_metadata_api_check=skip,
         skip_region_validation=skip,
     )
-    if s3.locking == "lockfile":
+
+
+def configure_state(stack: TerraformStack, stack_id: str, config: DeploymentConfig) -> None:
+    """Give `stack` the backend chosen in `config.state`."""
+    if config.state.backend == "local":
+        LocalBackend(stack, path=_local_path(config, stack_id))
+        return
+    S3Backend(stack, **_s3_settings(config, stack_id))
+    assert config.state.s3 is not None
+    if config.state.s3.locking == "lockfile":
         # S3Backend in cdktf 0.21 predates Terraform 1.10's `use_lockfile`: set it directly.
         stack.add_override("terraform.backend.s3.use_lockfile", True)
+
+
+def stack_outputs(scope: Construct, id_: str, config: DeploymentConfig, stack_id: str) -> TerraformRemoteState:
+    """A reader of the named outputs of stack `stack_id`, from its state.
+
+    Stacks read each other's declared outputs (a stable contract) rather than CDKTF's
+    automatic cross-stack references, whose generated output names follow internal
+    resource ids.
+    """
+    if config.state.backend == "local":
+        return DataTerraformRemoteStateLocal(scope, id_, path=_local_path(config, stack_id))
+    return DataTerraformRemoteStateS3(scope, id_, **_s3_settings(config, stack_id))

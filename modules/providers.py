@@ -11,9 +11,10 @@ from modules import provider_loading
 provider_loading.install()
 
 # ruff: noqa: E402  (the imports must follow install())
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_instance import DataAwsInstance, DataAwsInstanceFilter
-from cdktf_cdktf_provider_aws.data_aws_route_table import DataAwsRouteTable, DataAwsRouteTableFilter
 from cdktf_cdktf_provider_aws.data_aws_route_tables import DataAwsRouteTables, DataAwsRouteTablesFilter
+from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderEndpoints
@@ -33,12 +34,12 @@ __all__ = [
     "AwsProvider",
     "AwsProviderAssumeRole",
     "AwsProviderEndpoints",
+    "DataAwsCallerIdentity",
     "DataAwsInstance",
     "DataAwsInstanceFilter",
-    "DataAwsRouteTable",
-    "DataAwsRouteTableFilter",
     "DataAwsRouteTables",
     "DataAwsRouteTablesFilter",
+    "DataAwsSubnet",
     "DataAwsVpc",
     "DbSubnetGroup",
     "RdsCluster",

@@ -1,0 +1,78 @@
+# Everyday commands. Each installs what it needs first (pipenv, the locked Python
+# dependencies, the pinned cdktf-cli), so on a fresh machine `make synth` and `make test`
+# are the whole quick start.
+
+SHELL := /bin/bash
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_NOSPIN := 1
+export PIPENV_VERBOSITY := -1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CHECKPOINT_DISABLE := 1
+
+PIPENV_VERSION := 2026.10.3
+PYTHON ?= python3
+CDKTF := node_modules/.bin/cdktf
+# Config to synthesize or deploy; main.py falls back to cdktf.json's context (the example).
+CONFIG ?=
+ifneq ($(CONFIG),)
+export KEYCLOAK_AURORA_CONFIG := $(CONFIG)
+endif
+# Terraform CLI config written when TF_PROVIDER_MIRROR names a local provider mirror
+# (air-gapped machines); without it Terraform uses the public registry.
+TF_RC := .build/terraformrc
+
+.PHONY: help install synth test test-unit test-e2e deploy destroy bench clean
+
+help:
+	@echo "make synth     synthesize every stack of \$$CONFIG (default: config/example.yaml) into cdktf.out/"
+	@echo "make test      run every test: unit, terraform validate, end to end against moto"
+	@echo "make test-unit run the fast tests only (no moto, no deploy)"
+	@echo "make deploy    cdktf deploy every stack (STACKS='aurora' to pick)"
+	@echo "make destroy   cdktf destroy every stack"
+	@echo "make bench     synth speed and memory benchmark"
+
+install: .venv/.synced node_modules/.installed
+
+.venv/.synced: Pipfile.lock
+	@command -v pipenv >/dev/null || $(PYTHON) -m pip install --quiet "pipenv==$(PIPENV_VERSION)"
+	pipenv sync --dev
+	@touch $@
+
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(TF_RC):
+	@mkdir -p $(@D)
+	@if [ -n "$$TF_PROVIDER_MIRROR" ]; then \
+	  printf 'provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n' "$$TF_PROVIDER_MIRROR" > $@; \
+	else : > $@; fi
+
+synth: .venv/.synced
+	pipenv run python main.py
+	@echo "Terraform JSON for every stack is in cdktf.out/stacks/"
+
+test: install
+	pipenv run pytest
+
+test-unit: .venv/.synced
+	pipenv run pytest -m "not e2e"
+
+test-e2e: install
+	pipenv run pytest -m e2e
+
+STACKS ?= *
+DEPLOY_FLAGS ?=
+deploy: install $(TF_RC)
+	TF_CLI_CONFIG_FILE=$$( [ -s $(TF_RC) ] && echo $(abspath $(TF_RC)) || echo "$$TF_CLI_CONFIG_FILE" ) \
+	  $(CDKTF) deploy '$(STACKS)' $(DEPLOY_FLAGS)
+
+destroy: install $(TF_RC)
+	TF_CLI_CONFIG_FILE=$$( [ -s $(TF_RC) ] && echo $(abspath $(TF_RC)) || echo "$$TF_CLI_CONFIG_FILE" ) \
+	  $(CDKTF) destroy '$(STACKS)' $(DEPLOY_FLAGS)
+
+bench: install
+	pipenv run python bench/synth_bench.py
+
+clean:
+	rm -rf cdktf.out .build .pytest_cache
