@@ -76,3 +76,19 @@ def only(stack: dict[str, Any], resource_type: str) -> dict[str, Any]:
 def by_path(stack: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
     """{construct path: body} of `resource_type`, e.g. 'aurora/aurora/writer'."""
     return {body["//"]["metadata"]["path"]: body for body in resources(stack, resource_type).values()}
+
+
+@pytest.fixture(scope="session")
+def terraform_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for Terraform and cdktf: the CLI config (provider mirror when
+    TF_PROVIDER_MIRROR is set, else the registry) and a plugin cache shared by the session."""
+    from tests.harness.terraform import provider_mirror, write_cli_config
+
+    home = tmp_path_factory.mktemp("terraform")
+    cli_config = write_cli_config(home / "terraformrc", provider_mirror(), plugin_cache_dir=home / "plugin-cache")
+    return {
+        **os.environ,
+        "TF_CLI_CONFIG_FILE": str(cli_config),
+        "CHECKPOINT_DISABLE": "1",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
