@@ -17,6 +17,7 @@ Terraform and the provider).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -47,6 +48,7 @@ def stack_config(url: str) -> dict[str, Any]:
         "bucket": BUCKET,
         "key": STATE_KEY,
         "region": FAKE_REGION,
+        "encrypt": True,
         "use_lockfile": True,
         "use_path_style": True,
         "endpoints": {"s3": url, "sts": url},
@@ -80,7 +82,12 @@ def stack_config(url: str) -> dict[str, Any]:
             }
         },
         "aws_subnet": {
-            name: {"vpc_id": "${aws_vpc.main.id}", **args, "tags": {"Name": f"db-{name}"}}
+            name: {
+                "vpc_id": "${aws_vpc.main.id}",
+                **args,
+                "map_public_ip_on_launch": False,
+                "tags": {"Name": f"db-{name}"},
+            }
             for name, args in subnets.items()
         },
         "aws_route_table": {
@@ -96,23 +103,35 @@ def stack_config(url: str) -> dict[str, Any]:
         "aws_db_subnet_group": {
             "db": {
                 "name": "selfcheck-db",
+                "description": "Aurora subnets, one per availability zone",
                 "subnet_ids": [f"${{aws_subnet.{name}.id}}" for name in subnets],
             }
         },
+        # Like the product: no inline rules (so no egress at all), and a
+        # separately managed ingress rule as the peering stacks add.
         "aws_security_group": {
             "db": {
                 "name": "selfcheck-db",
                 "description": "Aurora PostgreSQL",
                 "vpc_id": "${aws_vpc.main.id}",
-                "ingress": [_sg_rule(5432, 5432, "tcp", "PostgreSQL from the VPC",
-                                     ["192.168.0.0/16"])],
-                "egress": [_sg_rule(0, 0, "-1", "All outbound", ["0.0.0.0/0"])],
+                "tags": {"Name": "selfcheck-db"},
+            }
+        },
+        "aws_vpc_security_group_ingress_rule": {
+            "postgres": {
+                "security_group_id": "${aws_security_group.db.id}",
+                "description": "PostgreSQL from the VPC",
+                "ip_protocol": "tcp",
+                "from_port": 5432,
+                "to_port": 5432,
+                "cidr_ipv4": "192.168.0.0/16",
             }
         },
         "aws_rds_cluster": {
             "db": {
                 "cluster_identifier": "selfcheck",
                 "engine": "aurora-postgresql",
+                "engine_mode": "provisioned",
                 "engine_version": "16.8",
                 "database_name": "app",
                 "master_username": "app_admin",
@@ -121,6 +140,7 @@ def stack_config(url: str) -> dict[str, Any]:
                 "db_subnet_group_name": "${aws_db_subnet_group.db.name}",
                 "vpc_security_group_ids": ["${aws_security_group.db.id}"],
                 "skip_final_snapshot": True,
+                "tags": {"Name": "selfcheck"},
             }
         },
         "aws_rds_cluster_instance": {
@@ -135,6 +155,7 @@ def stack_config(url: str) -> dict[str, Any]:
                 "auto_minor_version_upgrade": False,
                 "publicly_accessible": False,
                 "db_subnet_group_name": "${aws_db_subnet_group.db.name}",
+                "tags": {"Name": f"selfcheck-{name}"},
             }
             for name, az, tier in (("writer", "eu-west-1a", 0), ("reader", "eu-west-1b", 1))
         },
@@ -151,21 +172,11 @@ def stack_config(url: str) -> dict[str, Any]:
     }
 
 
-def _sg_rule(
-    from_port: int, to_port: int, protocol: str, description: str, cidrs: list[str]
-) -> dict[str, Any]:
-    """An inline security group rule; JSON syntax needs every attribute."""
-    return {
-        "from_port": from_port,
-        "to_port": to_port,
-        "protocol": protocol,
-        "description": description,
-        "cidr_blocks": cidrs,
-        "ipv6_cidr_blocks": [],
-        "prefix_list_ids": [],
-        "security_groups": [],
-        "self": False,
-    }
+def _slow_resources(result: subprocess.CompletedProcess[str], min_seconds: int = 5) -> str:
+    """The "<addr>: ... complete after Ns" lines of ``result`` with N >= ``min_seconds``."""
+    found = re.findall(r"^(\S+): \w+ complete after (?:(\d+)m)?(\d+)s", result.stdout, re.M)
+    slow = [(a, int(m or 0) * 60 + int(sec)) for a, m, sec in found]
+    return ", ".join(f"{a} {t}s" for a, t in slow if t >= min_seconds) or "none"
 
 
 class _Timer:
@@ -247,6 +258,8 @@ def main() -> int:
             timer.run("init", terraform, ["init"], workdir, env)
             timer.run("init (probe dir)", terraform, ["init"], probe_dir, env)
             report = timer.run("apply", _apply_with_lock_probe, workdir, probe_dir, env, s3)
+            (tmp / "apply.log").write_text(report["apply"].stdout)
+            print(f"  slow resources: {_slow_resources(report['apply'])}")
 
             print(f"lock object {LOCK_KEY} seen during apply: {report['lock_seen']}")
             if report["lock_body"]:
@@ -274,12 +287,16 @@ def main() -> int:
                 "plan", terraform, ["plan", "-detailed-exitcode"], workdir, env,
                 ok_codes=(0, 2),
             )
+            (tmp / "plan.log").write_text(plan.stdout)
             if plan.returncode != 0:
                 failures.append("plan after apply shows drift:\n" + plan.stdout)
             elif "changed outside of Terraform" in plan.stdout:
                 print("note: plan reports objects changed outside Terraform:\n" + plan.stdout)
 
-            timer.run("destroy", terraform, ["destroy", "-auto-approve"], workdir, env)
+            destroy = timer.run(
+                "destroy", terraform, ["destroy", "-auto-approve"], workdir, env
+            )
+            print(f"  slow resources: {_slow_resources(destroy)}")
     except TerraformError as error:
         failures.append(str(error))
     finally:
