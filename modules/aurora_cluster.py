@@ -26,6 +26,11 @@ def reader_availability_zones(spec: AuroraSpec) -> list[str]:
     return [others[i % len(others)] for i in range(spec.reader_count)]
 
 
+def final_snapshot_identifier(spec: AuroraSpec) -> str:
+    """`<name>-final`: the snapshot RDS takes when the cluster is destroyed."""
+    return f"{spec.name}-final"
+
+
 class AuroraCluster(Construct):
     """An `aurora-postgresql` cluster and its instances in `network`.
 
@@ -74,6 +79,10 @@ class AuroraCluster(Construct):
             port=spec.port,
             db_subnet_group_name=network.subnet_group_name,
             vpc_security_group_ids=[network.security_group_id],
+            # The guide's demo has no final snapshot; Keycloak's users and credentials
+            # deserve one. AWS refuses a destroy without a name for it.
+            skip_final_snapshot=not spec.final_snapshot,
+            final_snapshot_identifier=final_snapshot_identifier(spec) if spec.final_snapshot else None,
             tags={**tags, "Name": spec.name, "AuroraCluster": spec.name},
             **password,
         )

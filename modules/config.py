@@ -177,6 +177,11 @@ class AuroraSpec(_Model):
     auto_minor_version_upgrade: bool = Field(
         default=False, description="off, as the guide sets it, so upgrades happen when you choose"
     )
+    final_snapshot: bool = Field(
+        default=True,
+        description="on destroy, keep a final snapshot named <name>-final (default); "
+        "false deletes the data with the cluster",
+    )
     tags: dict[str, str] = Field(default_factory=dict, description="added to every resource")
 
     @property

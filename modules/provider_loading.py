@@ -17,9 +17,10 @@ for two reasons this module removes:
 2. Node.js: the jsii kernel loads an assembly by requiring the npm package's
    main entry ``lib/index.js``, which requires every submodule as well. The
    same packages ship ``lib/lazy-index.js`` (same exports, loaded on first
-   use). ``install()`` wraps jsii's kernel start-up so that the node process
-   alone is started with ``NODE_OPTIONS=... --require _jsii_lazy_preload.js``
-   (plus ``CDKTF_LAZY_INDEX_PACKAGES``); that preload script resolves these
+   use). Just before the first jsii library is imported, the same finder
+   wraps jsii's kernel start-up so that the node process alone is started
+   with ``NODE_OPTIONS=... --require _jsii_lazy_preload.js`` (plus
+   ``CDKTF_LAZY_INDEX_PACKAGES``); that preload script resolves these
    packages' main entry to ``lib/lazy-index.js`` when it exists. Any
    NODE_OPTIONS the user set are kept, and ``os.environ`` is restored as soon
    as the kernel has started, so no other process sees the change.
@@ -29,7 +30,8 @@ of code loaded differs.
 
 Usage: call ``install()`` before the provider imports and -- for the Node.js
 half -- before anything starts the jsii kernel, i.e. before the first import of
-``cdktf``, ``constructs`` or any other jsii library::
+``cdktf``, ``constructs`` or any other jsii library. It is cheap (no jsii
+import), so a package ``__init__`` is a good place::
 
     from modules import provider_loading
     provider_loading.install()
@@ -44,6 +46,10 @@ Fallback: where a package does not look as expected (unknown ``__init__``
 layout, no ``lib/lazy-index.js``, jsii internals moved, install() called too
 late) that part falls back to the normal path and says so once per process
 (a ``RuntimeWarning`` from Python, a one-line stderr message from Node.js).
+
+Written against jsii 1.142 (``jsii._kernel.providers.process._NodeProcess``,
+``jsii._reference_map._submodule_fqn_map``) and the jsii-pacmak layout of
+cdktf-cdktf-provider-aws 20.x / -kubernetes 12.x.
 """
 
 from __future__ import annotations
@@ -89,49 +95,59 @@ _warned: set[str] = set()
 def install() -> None:
     """Enable lazy loading of the providers in ``PROVIDERS``; idempotent.
 
-    Does nothing when ``CDKTF_FAST_PROVIDERS=0``.
+    Does nothing when ``CDKTF_FAST_PROVIDERS=0``. Cheap (it imports nothing
+    heavy), so it can be called as early as wanted.
     """
     global _installed
     if _installed or not _enabled():
         return
     _installed = True
-    _install_python_side()
-    _install_node_side()
+    packages = []
+    for package in PROVIDERS:
+        if package in sys.modules:
+            _warn_once(f"{package} was imported before install(); it stays fully loaded", 2)
+        else:
+            packages.append(package)
+    patch_kernel = _node_side_possible()
+    if packages or patch_kernel:
+        sys.meta_path.insert(0, _ProviderFinder(packages, patch_kernel=patch_kernel))
 
 
 def _enabled() -> bool:
     return os.environ.get(ENV_SWITCH, "1").strip().lower() not in _OFF_VALUES
 
 
-def _warn_once(message: str) -> None:
+def _warn_once(message: str, stacklevel: int = 1) -> None:
+    """Warn about a fallback once per process; ``stacklevel`` is relative to the caller."""
     if message not in _warned:
         _warned.add(message)
-        warnings.warn(f"cdktf fast providers: {message}", RuntimeWarning, stacklevel=3)
+        warnings.warn(f"cdktf fast providers: {message}", RuntimeWarning, stacklevel=stacklevel + 1)
 
 
 # --------------------------------------------------------------------------
-# Python side
+# Import hook and the Python side
 # --------------------------------------------------------------------------
 
 
-def _install_python_side() -> None:
-    pending = []
-    for package in PROVIDERS:
-        if package in sys.modules:
-            _warn_once(f"{package} was imported before install(); it stays fully loaded")
-        else:
-            pending.append(package)
-    if pending:
-        sys.meta_path.insert(0, _LazyProviderFinder(pending))
+class _ProviderFinder(importlib.abc.MetaPathFinder):
+    """Meta path finder doing both halves of the fast path.
 
+    - The provider root packages are served through ``_LazyPackageLoader``.
+    - Just before the first ``<library>._jsii`` import (whose assembly load
+      starts the jsii kernel) jsii's kernel start-up is wrapped so the node
+      process gets the preload; see ``_patch_kernel_start``. Doing it here
+      rather than in install() keeps install() free of the jsii import.
+    Every other import, and these once done, go to the normal finders.
+    """
 
-class _LazyProviderFinder(importlib.abc.MetaPathFinder):
-    """Serves the provider root packages through ``_LazyPackageLoader``."""
-
-    def __init__(self, packages: Sequence[str]) -> None:
+    def __init__(self, packages: Sequence[str], *, patch_kernel: bool) -> None:
         self._packages = frozenset(packages)
+        self._patch_kernel = patch_kernel
 
     def find_spec(self, fullname, path=None, target=None):
+        if self._patch_kernel and fullname.endswith("._jsii"):
+            self._patch_kernel = False
+            _patch_kernel_start()
         if fullname not in self._packages:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
@@ -139,7 +155,7 @@ class _LazyProviderFinder(importlib.abc.MetaPathFinder):
             return None  # not installed: let the normal machinery say so
         loader = _LazyPackageLoader.for_spec(spec)
         if loader is None:
-            _warn_once(f"unexpected layout of {spec.origin}; importing {fullname} eagerly")
+            _warn_once(f"unexpected layout of {spec.origin}; importing {fullname} eagerly", 2)
             return None  # the next finder imports it the normal way
         spec.loader = loader
         return spec
@@ -227,9 +243,9 @@ def _register_submodule_fqns(package: ModuleType, submodules: list[str]) -> None
 
     The eager __init__ registered every type with the runtime up front; now a
     type the kernel returns from a submodule nobody imported yet (e.g. in an
-    aspect visiting all constructs) must be imported on demand. jsii >= 1.1xx
-    does that through ``_reference_map._submodule_fqn_map``; these packages
-    were generated before it existed, so we fill it in. jsii names a submodule
+    aspect visiting all constructs) must be imported on demand. The jsii
+    runtime does that through ``_reference_map._submodule_fqn_map``, which
+    newer jsii-pacmak output fills in; these packages predate it, so we do. jsii names a submodule
     after its TypeScript export, the camelCase form of the Python name
     (``s3_bucket`` -> ``@cdktf/provider-aws.s3Bucket``).
     """
@@ -240,7 +256,8 @@ def _register_submodule_fqns(package: ModuleType, submodules: list[str]) -> None
     if fqn_map is None or assembly is None:
         _warn_once(
             f"this jsii runtime cannot import submodules on demand; import the "
-            f"{package.__name__} submodules whose types you receive from jsii"
+            f"{package.__name__} submodules whose types you receive from jsii",
+            3,
         )
         return
     for submodule in submodules:
@@ -258,23 +275,29 @@ def _jsii_submodule_name(python_name: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def _install_node_side() -> None:
+def _node_side_possible() -> bool:
     if not _PRELOAD.is_file():
-        _warn_once(f"{_PRELOAD} is missing; the jsii kernel loads providers eagerly")
-        return
+        _warn_once(f"{_PRELOAD} is missing; the jsii kernel loads providers eagerly", 3)
+        return False
     if _kernel_started():
         _warn_once(
             "the jsii kernel was already running when install() was called (call it "
-            "before importing cdktf/constructs); it loads providers eagerly"
+            "before importing cdktf/constructs); it loads providers eagerly",
+            3,
         )
-        return
+        return False
+    return True
+
+
+def _patch_kernel_start() -> None:
+    """Start jsii's node process with the preload (see the module docstring)."""
     try:
         from jsii._kernel.providers.process import _NodeProcess
     except ImportError:
         _NodeProcess = None
     start = getattr(_NodeProcess, "start", None)
     if not callable(start):
-        _warn_once("unknown jsii runtime layout; the jsii kernel loads providers eagerly")
+        _warn_once("unknown jsii runtime layout; the jsii kernel loads providers eagerly", 3)
         return
     if getattr(start, "_cdktf_lazy_preload", False):
         return

@@ -101,6 +101,19 @@ def test_cluster_is_aurora_postgresql_with_a_managed_password(aurora: dict[str, 
     assert cluster["vpc_security_group_ids"] == ["${aws_security_group.network_security-group_FDE06AB1.id}"]
 
 
+def test_destroy_keeps_a_final_snapshot_by_default(aurora: dict[str, Any]) -> None:
+    cluster = only(aurora, "aws_rds_cluster")
+    assert cluster["skip_final_snapshot"] is False
+    assert cluster["final_snapshot_identifier"] == "keycloak-aurora-final"
+
+
+def test_final_snapshot_can_be_turned_off(synth: Synth, config_data: dict[str, Any]) -> None:
+    config_data["aurora"]["final_snapshot"] = False
+    cluster = only(synth(config_data)["aurora"], "aws_rds_cluster")
+    assert cluster["skip_final_snapshot"] is True
+    assert "final_snapshot_identifier" not in cluster
+
+
 def test_cluster_does_not_pin_availability_zones(aurora: dict[str, Any]) -> None:
     # AWS adds a third AZ to the storage; a pinned list would replace the cluster on every apply.
     assert "availability_zones" not in only(aurora, "aws_rds_cluster")
