@@ -118,7 +118,8 @@ with open(report_path, "w") as f:
 
 
 def _tree(directory: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+    files = sorted(p for p in directory.rglob("*") if p.is_file())
+    return {str(p.relative_to(directory)): p.read_bytes() for p in files}
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +138,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
             "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
         }
         env.pop("CDKTF_LAZY_INDEX_PACKAGES", None)
-        args = [sys.executable, str(base / "app.py"), str(ROOT), str(base / mode), str(base / f"{mode}.json")]
-        procs[mode] = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        args = [sys.executable, base / "app.py", ROOT, base / mode, base / f"{mode}.json"]
+        procs[mode] = subprocess.Popen(
+            args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
     results = {}
     for mode, proc in procs.items():
         stdout, stderr = proc.communicate(timeout=600)
@@ -212,7 +215,8 @@ def test_jsii_submodule_names_match_every_provider_type(runs):
 @pytest.fixture
 def provider_loading():
     """A private copy of the module, so its once-only state starts fresh."""
-    spec = importlib.util.spec_from_file_location("_provider_loading_under_test", ROOT / "modules" / "provider_loading.py")
+    path = ROOT / "modules" / "provider_loading.py"
+    spec = importlib.util.spec_from_file_location("_provider_loading_under_test", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -232,23 +236,27 @@ def test_switch_off_install_changes_nothing(provider_loading, monkeypatch):
 def test_unexpected_layout_falls_back_with_one_warning(provider_loading, tmp_path, monkeypatch):
     package = tmp_path / "fake_provider"
     package.mkdir()
-    (package / "__init__.py").write_text("from . import alpha\nVALUE = 1\n")  # imports not at the end
+    # Submodule imports not at the end: not a layout we can safely trim.
+    (package / "__init__.py").write_text("from . import alpha\nVALUE = 1\n")
     (package / "alpha.py").write_text("")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "fake_provider", raising=False)
     finder = provider_loading._ProviderFinder(["fake_provider"], patch_kernel=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert finder.find_spec("fake_provider") is None
         assert finder.find_spec("fake_provider") is None
+    origin = package / "__init__.py"
     assert [str(w.message) for w in caught] == [
-        f"cdktf fast providers: unexpected layout of {package / '__init__.py'}; importing fake_provider eagerly"
+        f"cdktf fast providers: unexpected layout of {origin}; importing fake_provider eagerly"
     ]
 
 
 def test_split_eager_imports_keeps_the_head_verbatim(provider_loading):
     head = 'r"""doc"""\nfrom ._jsii import *\n\n__all__ = ["a", "b"]\n\npublication.publish()\n\n'
-    tail = "# Loading modules to ensure their types are registered with the jsii runtime library\nfrom . import a\nfrom . import b\n"
+    tail = (
+        "# Loading modules to ensure their types are registered with the jsii runtime library\n"
+        "from . import a\nfrom . import b\n"
+    )
     kept, names = provider_loading._split_eager_imports(head + tail)
     assert names == ["a", "b"]
     # A prefix of the file (so line numbers hold), minus only the trailing block.
