@@ -9,9 +9,10 @@ write a hand-written ``main.tf.json`` (aws provider and S3 backend with
 ``use_lockfile`` both pointed at moto); ``init``; ``apply`` while checking
 that a ``.tflock`` object exists and that a concurrent ``plan
 -lock-timeout=0s`` fails with "Error acquiring the state lock"; ``plan
--detailed-exitcode`` must exit 0 (no drift); ``destroy``. Prints timings.
-Exits non-zero on failure. Not a pytest module on purpose (slow, needs
-Terraform and the provider).
+-detailed-exitcode`` must exit 0 (no drift); ``destroy``. Prints timings
+and the resources that took 5 s or more. Exits non-zero on failure and then
+keeps its temporary directory (moto.log, apply.out/err, plan.log). Not a
+pytest module on purpose (slow, needs Terraform and the provider).
 """
 
 from __future__ import annotations
@@ -200,16 +201,21 @@ def _apply_with_lock_probe(
     """Run ``apply`` in the background; while it runs, look for the lock
     object and run a competing ``plan -lock-timeout=0s`` from ``probe_dir``.
 
-    Returns a dict: ``lock_seen`` (bool), ``lock_body`` (str or None),
-    ``competing_plan`` (CompletedProcess or None), ``apply`` (CompletedProcess).
+    Apply output goes to ``apply.out``/``apply.err`` files next to
+    ``workdir`` (pipes could fill up and stall it while we poll). Returns a
+    dict: ``lock_seen`` (bool), ``lock_body`` (str or None),
+    ``competing_plan`` (CompletedProcess or None), ``apply``
+    (CompletedProcess). Raises :class:`TerraformError` if apply fails.
     """
     cmd = ["terraform", "apply", "-no-color", "-auto-approve"]
     env = {**env, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+    out_path, err_path = workdir.parent / "apply.out", workdir.parent / "apply.err"
     report: dict[str, Any] = {"lock_seen": False, "lock_body": None, "competing_plan": None}
-    with subprocess.Popen(
-        cmd, cwd=workdir, env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-    ) as apply:
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        apply = subprocess.Popen(
+            cmd, cwd=workdir, env=env, text=True,
+            stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+        )
         while apply.poll() is None and not report["lock_seen"]:
             try:
                 obj = s3.get_object(Bucket=BUCKET, Key=LOCK_KEY)
@@ -221,8 +227,10 @@ def _apply_with_lock_probe(
             report["competing_plan"] = terraform(
                 ["plan", "-lock-timeout=0s"], probe_dir, env, ok_codes=(0, 1, 2)
             )
-        stdout, stderr = apply.communicate()
-    report["apply"] = subprocess.CompletedProcess(cmd, apply.returncode, stdout, stderr)
+        apply.wait()
+    report["apply"] = subprocess.CompletedProcess(
+        cmd, apply.returncode, out_path.read_text(), err_path.read_text()
+    )
     if apply.returncode != 0:
         raise TerraformError(report["apply"])
     return report
@@ -258,7 +266,6 @@ def main() -> int:
             timer.run("init", terraform, ["init"], workdir, env)
             timer.run("init (probe dir)", terraform, ["init"], probe_dir, env)
             report = timer.run("apply", _apply_with_lock_probe, workdir, probe_dir, env, s3)
-            (tmp / "apply.log").write_text(report["apply"].stdout)
             print(f"  slow resources: {_slow_resources(report['apply'])}")
 
             print(f"lock object {LOCK_KEY} seen during apply: {report['lock_seen']}")
@@ -272,7 +279,11 @@ def main() -> int:
                     competing.returncode == 1
                     and "Error acquiring the state lock" in competing.stderr
                 )
-                print(f"competing plan exit {competing.returncode}, blocked: {blocked}")
+                print(
+                    f"competing plan exit {competing.returncode}, blocked: {blocked}, "
+                    f"S3 answered 412 PreconditionFailed: "
+                    f"{'PreconditionFailed' in competing.stderr}"
+                )
                 if not blocked:
                     failures.append(
                         "competing plan was not blocked by the lock:\n"
