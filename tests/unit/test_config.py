@@ -49,25 +49,30 @@ def test_defaults_are_documented_values(config_data: dict[str, Any]) -> None:
     assert spec.master_password is PasswordMode.MANAGED
 
 
+def _parent(data: dict[str, Any], path: str) -> tuple[Any, Any]:
+    """The container holding dotted `path` (list indices as numbers) and the last key."""
+    *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
+    node: Any = data
+    for part in parents:
+        node = node[part]
+    return node, last
+
+
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
-    """A mutation that sets a dotted path (list indices as numbers) to `value`."""
+    """A mutation that sets `path` to `value`."""
 
     def mutate(data: dict[str, Any]) -> None:
-        *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
-        node: Any = data
-        for part in parents:
-            node = node[part]
+        node, last = _parent(data, path)
         node[last] = value
 
     return mutate
 
 
 def _delete(path: str) -> Callable[[dict[str, Any]], None]:
+    """A mutation that removes `path`."""
+
     def mutate(data: dict[str, Any]) -> None:
-        *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
-        node: Any = data
-        for part in parents:
-            node = node[part]
+        node, last = _parent(data, path)
         del node[last]
 
     return mutate
