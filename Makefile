@@ -72,7 +72,7 @@ destroy: install $(TF_RC)
 	  $(CDKTF) destroy '$(STACKS)' $(DEPLOY_FLAGS)
 
 bench: install
-	pipenv run python bench/synth_bench.py
+	pipenv run python bench/synth_bench.py $(ARGS)
 
 clean:
 	rm -rf cdktf.out .build .pytest_cache
