@@ -1,12 +1,44 @@
-"""Last of the session: `cdktf destroy '*'` leaves nothing behind (peering stacks go first)."""
+"""Last of the session: destroying one peering stack removes exactly its resources, then
+`cdktf destroy '*'` leaves nothing behind but the final snapshot (peering stacks go first)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import Deployment
+from tests.e2e.conftest import AURORA_REGION, Deployment
+from tests.e2e.aws_checks import ingress_cidrs, peering_of, routes_via
+from tests.harness.terraform import terraform
 
 pytestmark = pytest.mark.e2e
+
+
+def test_destroying_one_peering_stack_leaves_the_other_cluster_working(deployment: Deployment) -> None:
+    site_a, site_b = deployment.rosa["rosa-site-a"], deployment.rosa["rosa-site-b"]
+    peering_a = peering_of(deployment, site_a)["VpcPeeringConnectionId"]
+    peering_b = peering_of(deployment, site_b)["VpcPeeringConnectionId"]
+    aurora_table = deployment.outputs()["aurora"]["route_table_id"]
+
+    # WHEN only site A's stack is destroyed
+    deployment.cdktf("destroy", "peering-rosa-site-a", "--auto-approve", "--skip-provider-lock")
+
+    # THEN its peering, routes and rule are gone
+    ec2 = deployment.client("ec2")
+    states = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[peering_a])["VpcPeeringConnections"]
+    assert all(c["Status"]["Code"] == "deleted" for c in states)
+    for table_id in site_a.route_table_ids.values():
+        assert routes_via(deployment, site_a.region, table_id, peering_a) == []
+    assert routes_via(deployment, AURORA_REGION, aurora_table, peering_a) == []
+    assert "10.0.0.0/16" not in ingress_cidrs(deployment)
+    # AND site B keeps its peering, routes and rule
+    assert peering_of(deployment, site_b)["Status"]["Code"] == "active"
+    assert routes_via(deployment, AURORA_REGION, aurora_table, peering_b) == ["10.1.0.0/16"]
+    for table_id in site_b.route_table_ids.values():
+        assert routes_via(deployment, site_b.region, table_id, peering_b) == ["192.168.0.0/16"]
+    assert "10.1.0.0/16" in ingress_cidrs(deployment)
+    # AND the database was not touched: its plan is still empty
+    result = terraform(["plan", "-detailed-exitcode", "-input=false"], cwd=deployment.stack_dir("aurora"),
+                       env=deployment.env, ok_codes=(0, 2))
+    assert result.returncode == 0, result.stdout[-3000:]
 
 
 def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
