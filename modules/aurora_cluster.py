@@ -17,7 +17,7 @@ from constructs import Construct
 
 from modules.aurora_network import AuroraNetwork
 from modules.config import AuroraSpec, PasswordMode
-from modules.providers import RdsCluster, RdsClusterInstance
+from modules.providers import RdsCluster, RdsClusterInstance, SecretsmanagerSecretRotation
 
 
 def reader_availability_zones(spec: AuroraSpec) -> list[str]:
@@ -102,6 +102,17 @@ class AuroraCluster(Construct):
                 auto_minor_version_upgrade=spec.auto_minor_version_upgrade,
                 db_subnet_group_name=network.subnet_group_name,
                 tags={**tags, "Name": f"{spec.name}-{id_}", "AuroraCluster": spec.name},
+            )
+
+        if spec.master_password is PasswordMode.MANAGED:
+            # RDS rotates its managed secret every 7 days unless told otherwise; making the
+            # schedule explicit lets Keycloak's copy of the password be kept in step.
+            # RDS-managed secrets rotate without a Lambda of ours.
+            SecretsmanagerSecretRotation(
+                self,
+                "master-secret-rotation",
+                secret_id=self.master_secret_arn,
+                rotation_rules={"automatically_after_days": spec.secret_rotation_days},
             )
 
         # Promotion tier 0 for the writer: should it be replaced by a reader during a

@@ -177,6 +177,13 @@ class AuroraSpec(_Model):
     auto_minor_version_upgrade: bool = Field(
         default=False, description="off, as the guide sets it, so upgrades happen when you choose"
     )
+    secret_rotation_days: int = Field(
+        default=7,
+        ge=1,
+        le=365,
+        description="rotate the RDS-managed master secret every N days (RDS's default: 7); "
+        "explicit so Keycloak's copy can be kept in step",
+    )
     final_snapshot: bool = Field(
         default=True,
         description="on destroy, keep a final snapshot named <name>-final (default); "
@@ -231,8 +238,34 @@ class RouteTableSelection(_Model):
         return self
 
 
+_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_K8S_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
+_DURATION = re.compile(r"^(\d+h)?(\d+m)?(\d+s)?$")
+
+K8sName = Annotated[
+    str,
+    AfterValidator(
+        _pattern(_K8S_NAME, "must be a Kubernetes name: lowercase letters, digits and '-', at most 63, "
+                 "starting and ending with a letter or digit")
+    ),
+]
+
+
+def _duration(value: str) -> str:
+    if not value or not _DURATION.match(value):
+        raise ValueError("must be a duration such as 1h, 30m or 1h30m")
+    return value
+
+
+class KubernetesAccess(_Model):
+    """How Terraform reaches a ROSA cluster's API server (the kubernetes provider)."""
+
+    config_path: str = Field(default="~/.kube/config", description="kubeconfig file; default ~/.kube/config")
+    context: str | None = Field(default=None, description="kubeconfig context; default: the cluster's name")
+
+
 class RosaClusterSpec(_Model):
-    """A ROSA cluster running Keycloak; each gets its own `peering-<name>` stack."""
+    """A ROSA cluster running Keycloak; each gets a `peering-<name>` and a `keycloak-<name>` stack."""
 
     name: StackName
     region: Region | None = Field(default=None, description="default: aurora.region")
@@ -240,6 +273,52 @@ class RosaClusterSpec(_Model):
     vpc: VpcFinder
     machine_cidr: Cidr | None = Field(default=None, description="default: the ROSA VPC's CIDR")
     route_tables: RouteTableSelection = Field(default_factory=RouteTableSelection)
+    kubernetes: KubernetesAccess = Field(default_factory=KubernetesAccess)
+
+
+# --- Keycloak wiring ---------------------------------------------------------------
+
+
+class PoolSpec(_Model):
+    """Keycloak's database connection pool (`spec.db.pool*Size` of the Keycloak CR)."""
+
+    initial_size: int | None = Field(default=None, ge=0, description="default: Keycloak's")
+    min_size: int | None = Field(default=None, ge=0, description="default: Keycloak's")
+    max_size: int | None = Field(default=None, ge=1, description="default: Keycloak's")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "PoolSpec":
+        sizes = [s for s in (self.min_size, self.initial_size, self.max_size) if s is not None]
+        if sizes != sorted(sizes):
+            raise ValueError("sizes must satisfy min_size <= initial_size <= max_size")
+        return self
+
+
+class KeycloakSpec(_Model):
+    """How each ROSA cluster's Keycloak reaches the database (guide: "Connecting Aurora
+    database with Keycloak"); the same for every cluster."""
+
+    namespace: K8sName = Field(default="keycloak", description="where the Keycloak CR runs; default keycloak")
+    cr_name: K8sName = Field(default="keycloak", description="name of the Keycloak CR to patch; default keycloak")
+    secret_name: K8sName = Field(default="keycloak-db-secret", description="Secret with keys username and password")
+    pool: PoolSpec = Field(default_factory=PoolSpec)
+    tls: bool = Field(
+        default=False,
+        description="sslmode=verify-full against the RDS CA bundle mounted at tls_ca_path (the bundle must be "
+        "in the image or a volume); default off, as in the guide",
+    )
+    tls_ca_path: str = Field(default="/opt/keycloak/conf/rds-ca-bundle.pem")
+    secret_sync: Literal["copy", "external-secrets"] = Field(
+        default="copy",
+        description="copy: Terraform copies the RDS-managed secret into the Secret at apply time; "
+        "external-secrets: the External Secrets Operator keeps it in step with Secrets Manager",
+    )
+    refresh_interval: Annotated[str, AfterValidator(_duration)] = Field(
+        default="1h", description="External Secrets refresh; must be shorter than the rotation period"
+    )
+    connectivity_check: bool = Field(
+        default=False, description="run a psql Job against the writer after apply, as the guide's psql pod does"
+    )
 
 
 # --- state and provider ------------------------------------------------------------
@@ -303,6 +382,7 @@ class DeploymentConfig(_Model):
 
     aurora: AuroraSpec
     rosa_clusters: list[RosaClusterSpec] = Field(default_factory=list)
+    keycloak: KeycloakSpec = Field(default_factory=KeycloakSpec)
     state: StateSpec
     aws: AwsSpec = Field(default_factory=AwsSpec)
 

@@ -2,51 +2,95 @@
 
 Every other module takes provider classes from here, so moving to a maintained CDKTF fork
 or regenerated bindings is a change to this file alone. The imports are the documented,
-per-submodule ones; `modules.provider_loading.install()` first makes them cheap (see that
-module; `CDKTF_FAST_PROVIDERS=0` turns it off).
+per-submodule ones; `modules.provider_loading.install()` (run by `modules/__init__.py`)
+makes them cheap. Nested structs are passed as dicts, so only top-level classes are needed.
 """
 
+# ruff: noqa: E402  (imports follow install())
 from modules import provider_loading
 
 provider_loading.install()
 
-# ruff: noqa: E402  (the imports must follow install())
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
 from cdktf_cdktf_provider_aws.data_aws_instance import DataAwsInstance, DataAwsInstanceFilter
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.data_aws_route_tables import DataAwsRouteTables, DataAwsRouteTablesFilter
+from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret_version import DataAwsSecretsmanagerSecretVersion
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
+from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
+from cdktf_cdktf_provider_aws.flow_log import FlowLog
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderEndpoints
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
+from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import RdsClusterParameterGroup
 from cdktf_cdktf_provider_aws.route import Route
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import S3BucketServerSideEncryptionConfigurationA
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
+from cdktf_cdktf_provider_aws.secretsmanager_secret_rotation import SecretsmanagerSecretRotation
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from cdktf_cdktf_provider_aws.vpc_peering_connection import VpcPeeringConnection
 from cdktf_cdktf_provider_aws.vpc_peering_connection_accepter import VpcPeeringConnectionAccepterA
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from cdktf_cdktf_provider_kubernetes.job_v1 import JobV1
+from cdktf_cdktf_provider_kubernetes.manifest import Manifest
+from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
+from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1
 
 __all__ = [
     "AwsProvider",
     "AwsProviderAssumeRole",
     "AwsProviderEndpoints",
+    "CloudwatchLogGroup",
     "DataAwsCallerIdentity",
+    "DataAwsIamPolicyDocument",
     "DataAwsInstance",
     "DataAwsInstanceFilter",
+    "DataAwsPartition",
     "DataAwsRouteTables",
     "DataAwsRouteTablesFilter",
+    "DataAwsSecretsmanagerSecretVersion",
     "DataAwsSubnet",
     "DataAwsVpc",
     "DbSubnetGroup",
+    "DefaultSecurityGroup",
+    "DynamodbTable",
+    "FlowLog",
+    "IamRole",
+    "IamRolePolicyAttachment",
+    "JobV1",
+    "KmsAlias",
+    "KmsKey",
+    "KubernetesProvider",
+    "Manifest",
     "RdsCluster",
     "RdsClusterInstance",
+    "RdsClusterParameterGroup",
     "Route",
     "RouteTable",
     "RouteTableAssociation",
+    "S3Bucket",
+    "S3BucketPolicy",
+    "S3BucketPublicAccessBlock",
+    "S3BucketServerSideEncryptionConfigurationA",
+    "S3BucketVersioningA",
+    "SecretV1",
+    "SecretsmanagerSecretRotation",
     "SecurityGroup",
     "Subnet",
     "Vpc",

@@ -114,6 +114,25 @@ def _machine_cidrs_disjoint(config: DeploymentConfig) -> Iterator[str]:
                 )
 
 
+def _refresh_shorter_than_rotation(config: DeploymentConfig) -> Iterator[str]:
+    # A Secret refreshed less often than the password rotates is stale part of the time.
+    keycloak = config.keycloak
+    if keycloak.secret_sync != "external-secrets":
+        return
+    rotation_seconds = config.aurora.secret_rotation_days * 86400
+    if duration_seconds(keycloak.refresh_interval) >= rotation_seconds:
+        yield (
+            f"keycloak.refresh_interval = {keycloak.refresh_interval!r}: must be shorter than "
+            f"aurora.secret_rotation_days ({config.aurora.secret_rotation_days} days)"
+        )
+
+
+def duration_seconds(value: str) -> int:
+    """Seconds of a Go-style duration such as 1h30m (hours, minutes, seconds only)."""
+    units = {"h": 3600, "m": 60, "s": 1}
+    return sum(int(number) * units[unit] for number, unit in re.findall(r"(\d+)([hms])", value))
+
+
 RULES: tuple[Rule, ...] = (
     _subnets_at_least_two,
     _availability_zones_in_region,
@@ -124,6 +143,7 @@ RULES: tuple[Rule, ...] = (
     _engine_major_supported,
     _rosa_names_unique,
     _machine_cidrs_disjoint,
+    _refresh_shorter_than_rotation,
 )
 
 

@@ -20,6 +20,7 @@ AURORA_ADDRESSES = {
     "aws_route_table.network_route-table_2BA4F3EC",
     "aws_route_table_association.network_subnet-eu-west-1a-route-table_39DE712D",
     "aws_route_table_association.network_subnet-eu-west-1b-route-table_1145B204",
+    "aws_secretsmanager_secret_rotation.aurora_master-secret-rotation_D4FDD286",
     "aws_security_group.network_security-group_FDE06AB1",
     "aws_subnet.network_subnet-eu-west-1a_47275071",
     "aws_subnet.network_subnet-eu-west-1b_E7182AAE",
@@ -112,6 +113,24 @@ def test_final_snapshot_can_be_turned_off(synth: Synth, config_data: dict[str, A
     cluster = only(synth(config_data)["aurora"], "aws_rds_cluster")
     assert cluster["skip_final_snapshot"] is True
     assert "final_snapshot_identifier" not in cluster
+
+
+def test_master_secret_rotation_is_explicit(aurora: dict[str, Any]) -> None:
+    rotation = only(aurora, "aws_secretsmanager_secret_rotation")
+    assert rotation["secret_id"] == "${aws_rds_cluster.aurora_cluster_059EF40F.master_user_secret[0].secret_arn}"
+    assert rotation["rotation_rules"] == {"automatically_after_days": 7}
+    assert "rotation_lambda_arn" not in rotation
+
+
+def test_rotation_schedule_is_configurable(synth: Synth, config_data: dict[str, Any]) -> None:
+    config_data["aurora"]["secret_rotation_days"] = 30
+    rotation = only(synth(config_data)["aurora"], "aws_secretsmanager_secret_rotation")
+    assert rotation["rotation_rules"] == {"automatically_after_days": 30}
+
+
+def test_no_rotation_resource_with_a_variable_password(synth: Synth, config_data: dict[str, Any]) -> None:
+    config_data["aurora"]["master_password"] = "variable"
+    assert resources(synth(config_data)["aurora"], "aws_secretsmanager_secret_rotation") == {}
 
 
 def test_cluster_does_not_pin_availability_zones(aurora: dict[str, Any]) -> None:

@@ -135,7 +135,7 @@ BAD_INPUTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         _set("aurora.instnace_class", "db.r6g.large"),
         "aurora.instnace_class: unknown key (allowed: ",
     ),
-    "unknown top-level key": (_set("auroa", {}), "auroa: unknown key (allowed: aurora, aws, rosa_clusters, state)"),
+    "unknown top-level key": (_set("auroa", {}), "auroa: unknown key (allowed: aurora, aws, keycloak, rosa_clusters, state)"),
     "missing required key": (_delete("aurora.vpc_cidr"), "aurora.vpc_cidr: required key is missing"),
     "CIDR with host bits": (
         _set("aurora.vpc_cidr", "192.168.1.0/16"),
@@ -191,6 +191,26 @@ BAD_INPUTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "bad VPC id": (
         _set("rosa_clusters.0.vpc", {"id": "vpc-xyz"}),
         "rosa_clusters[0].vpc.id = 'vpc-xyz': must be a VPC id such as vpc-0123456789abcdef0",
+    ),
+    "refresh not shorter than rotation": (
+        _set("keycloak", {"secret_sync": "external-secrets", "refresh_interval": "168h"}),
+        "keycloak.refresh_interval = '168h': must be shorter than aurora.secret_rotation_days (7 days)",
+    ),
+    "malformed refresh interval": (
+        _set("keycloak", {"refresh_interval": "1 hour"}),
+        "keycloak.refresh_interval = '1 hour': must be a duration such as 1h, 30m or 1h30m",
+    ),
+    "pool sizes out of order": (
+        _set("keycloak", {"pool": {"min_size": 10, "max_size": 5}}),
+        "sizes must satisfy min_size <= initial_size <= max_size",
+    ),
+    "namespace not a Kubernetes name": (
+        _set("keycloak", {"namespace": "Keycloak_NS"}),
+        "keycloak.namespace = 'Keycloak_NS': must be a Kubernetes name",
+    ),
+    "rotation of zero days": (
+        _set("aurora.secret_rotation_days", 0),
+        "aurora.secret_rotation_days = 0: Input should be greater than or equal to 1",
     ),
 }
 
