@@ -12,12 +12,22 @@ Renaming one replaces a database instance.
 
 from __future__ import annotations
 
+import json
+
 from cdktf import TerraformVariable
 from constructs import Construct
 
 from modules.aurora_network import AuroraNetwork
 from modules.config import AuroraSpec, PasswordMode
-from modules.providers import RdsCluster, RdsClusterInstance, SecretsmanagerSecretRotation
+from modules.providers import (
+    CloudwatchLogGroup,
+    IamRole,
+    IamRolePolicyAttachment,
+    RdsCluster,
+    RdsClusterInstance,
+    RdsClusterParameterGroup,
+    SecretsmanagerSecretRotation,
+)
 
 
 def reader_availability_zones(spec: AuroraSpec) -> list[str]:
@@ -29,6 +39,11 @@ def reader_availability_zones(spec: AuroraSpec) -> list[str]:
 def final_snapshot_identifier(spec: AuroraSpec) -> str:
     """`<name>-final`: the snapshot RDS takes when the cluster is destroyed."""
     return f"{spec.name}-final"
+
+
+def supports_performance_insights(instance_class: str) -> bool:
+    """Aurora PostgreSQL offers Performance Insights on every class but micro and small."""
+    return instance_class.rsplit(".", 1)[-1] not in ("micro", "small")
 
 
 class AuroraCluster(Construct):
@@ -45,14 +60,20 @@ class AuroraCluster(Construct):
         *,
         spec: AuroraSpec,
         network: AuroraNetwork,
+        kms_key_arn: str,
         tags: dict[str, str],
     ) -> None:
         super().__init__(scope, id_)
         self.spec = spec
+        # With protection on, Terraform refuses any plan that would destroy or replace the
+        # database, before anything is deleted. RDS deletion protection alone is not
+        # enough: `terraform destroy` would delete every instance first and only then fail
+        # on the cluster (terraform-provider-aws #23572), an outage.
+        protect = {"prevent_destroy": True} if spec.deletion_protection else None
 
         password: dict[str, object]
         if spec.master_password is PasswordMode.MANAGED:
-            password = {"manage_master_user_password": True}
+            password = {"manage_master_user_password": True, "master_user_secret_kms_key_id": kms_key_arn}
         else:
             variable = TerraformVariable(
                 scope,
@@ -63,6 +84,17 @@ class AuroraCluster(Construct):
                 description="Master password of the Aurora cluster (set TF_VAR_master_password).",
             )
             password = {"master_password": variable.string_value}
+
+        parameters = self._parameter_group(spec, tags)
+        # Created here, encrypted and with a retention, before RDS would create it bare.
+        log_group = CloudwatchLogGroup(
+            self,
+            "postgresql-log-group",
+            name=f"/aws/rds/cluster/{spec.name}/postgresql",
+            retention_in_days=spec.log_retention_days,
+            kms_key_id=kms_key_arn,
+            tags={**tags, "AuroraCluster": spec.name},
+        )
 
         # `availability_zones` is deliberately not set: AWS adds a third AZ of its own
         # choosing to the cluster's storage, so a configured list never matches what it
@@ -79,6 +111,16 @@ class AuroraCluster(Construct):
             port=spec.port,
             db_subnet_group_name=network.subnet_group_name,
             vpc_security_group_ids=[network.security_group_id],
+            db_cluster_parameter_group_name=parameters.name,
+            storage_encrypted=True,
+            kms_key_id=kms_key_arn,
+            iam_database_authentication_enabled=spec.iam_database_authentication,
+            enabled_cloudwatch_logs_exports=["postgresql"],
+            backup_retention_period=spec.backup_retention_days,
+            copy_tags_to_snapshot=True,
+            deletion_protection=spec.deletion_protection,
+            lifecycle=protect,
+            depends_on=[log_group],
             # The guide's demo has no final snapshot; Keycloak's users and credentials
             # deserve one. AWS refuses a destroy without a name for it.
             skip_final_snapshot=not spec.final_snapshot,
@@ -86,6 +128,9 @@ class AuroraCluster(Construct):
             tags={**tags, "Name": spec.name, "AuroraCluster": spec.name},
             **password,
         )
+
+        monitoring_role_arn = self._monitoring_role(spec, tags) if spec.monitoring_interval else None
+        insights = spec.performance_insights and supports_performance_insights(spec.instance_class)
 
         def instance(id_: str, az: str, tier: int) -> RdsClusterInstance:
             return RdsClusterInstance(
@@ -101,6 +146,13 @@ class AuroraCluster(Construct):
                 publicly_accessible=False,
                 auto_minor_version_upgrade=spec.auto_minor_version_upgrade,
                 db_subnet_group_name=network.subnet_group_name,
+                performance_insights_enabled=insights,
+                performance_insights_kms_key_id=kms_key_arn if insights else None,
+                performance_insights_retention_period=7 if insights else None,
+                monitoring_interval=spec.monitoring_interval,
+                monitoring_role_arn=monitoring_role_arn,
+                copy_tags_to_snapshot=True,
+                lifecycle=protect,
                 tags={**tags, "Name": f"{spec.name}-{id_}", "AuroraCluster": spec.name},
             )
 
@@ -121,6 +173,54 @@ class AuroraCluster(Construct):
         self.readers = [
             instance(f"reader-{n}", az, 1) for n, az in enumerate(reader_availability_zones(spec), start=1)
         ]
+
+    def _parameter_group(self, spec: AuroraSpec, tags: dict[str, str]) -> RdsClusterParameterGroup:
+        """TLS-only connections, and statement logging that keeps data out of the logs."""
+        return RdsClusterParameterGroup(
+            self,
+            "parameter-group",
+            name=f"{spec.name}-aurora-postgresql{spec.engine_major}",
+            family=f"aurora-postgresql{spec.engine_major}",
+            description=f"Aurora {spec.name}: TLS only, DDL and slow statement logging",
+            parameter=[
+                # Refuse unencrypted connections; the AWS JDBC wrapper speaks TLS.
+                {"name": "rds.force_ssl", "value": "1"},
+                # `ddl`, not `all`: Keycloak's statements carry user data and credential
+                # hashes, which do not belong in CloudWatch.
+                {"name": "log_statement", "value": "ddl"},
+                # Statements slower than a second, for tuning.
+                {"name": "log_min_duration_statement", "value": "1000"},
+            ],
+            tags={**tags, "AuroraCluster": spec.name},
+        )
+
+    def _monitoring_role(self, spec: AuroraSpec, tags: dict[str, str]) -> str:
+        """The role RDS enhanced monitoring publishes OS metrics with (AWS managed policy)."""
+        role = IamRole(
+            self,
+            "monitoring-role",
+            name=f"{spec.name}-rds-monitoring",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            tags={**tags, "AuroraCluster": spec.name},
+        )
+        IamRolePolicyAttachment(
+            self,
+            "monitoring-role-policy",
+            role=role.name,
+            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        )
+        return role.arn
 
     @property
     def writer_endpoint(self) -> str:

@@ -13,10 +13,24 @@ leaves the others in place.
 
 from __future__ import annotations
 
+import json
+
 from constructs import Construct
 
 from modules.config import AuroraSpec
-from modules.providers import DbSubnetGroup, RouteTable, RouteTableAssociation, SecurityGroup, Subnet, Vpc
+from modules.providers import (
+    CloudwatchLogGroup,
+    DbSubnetGroup,
+    DefaultSecurityGroup,
+    FlowLog,
+    IamRole,
+    IamRolePolicy,
+    RouteTable,
+    RouteTableAssociation,
+    SecurityGroup,
+    Subnet,
+    Vpc,
+)
 
 
 class AuroraNetwork(Construct):
@@ -26,7 +40,9 @@ class AuroraNetwork(Construct):
     `subnet_group_name` and `security_group_id` for the cluster and the outputs.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, spec: AuroraSpec, tags: dict[str, str]) -> None:
+    def __init__(
+        self, scope: Construct, id_: str, *, spec: AuroraSpec, kms_key_arn: str, tags: dict[str, str]
+    ) -> None:
         super().__init__(scope, id_)
         name = spec.name
 
@@ -42,6 +58,17 @@ class AuroraNetwork(Construct):
             enable_dns_hostnames=True,
             tags={**tags, "Name": f"{name}-vpc", "AuroraCluster": name},
         )
+
+        # Beyond the guide: the VPC's default security group, which AWS creates with
+        # allow-all rules among its members, is adopted and left with no rules at all, so
+        # nothing placed in it by mistake can talk to anything.
+        DefaultSecurityGroup(
+            self,
+            "default-security-group",
+            vpc_id=self.vpc.id,
+            tags={**tags, "Name": f"{name}-default-deny-all", "AuroraCluster": name},
+        )
+        self._flow_logs(name, spec.log_retention_days, kms_key_arn, tags)
 
         # One route table for all Aurora subnets: each peering stack adds its return route
         # to the ROSA machine CIDR here. Local traffic needs no route of ours.
@@ -93,6 +120,64 @@ class AuroraNetwork(Construct):
             description=f"Aurora {name}: PostgreSQL from peered ROSA clusters only",
             vpc_id=self.vpc.id,
             tags={**tags, "Name": f"{name}-security-group", "AuroraCluster": name},
+        )
+
+    def _flow_logs(self, name: str, retention_days: int, kms_key_arn: str, tags: dict[str, str]) -> None:
+        """VPC flow logs (all traffic) to an encrypted log group, written through a role
+        that may write to that group only."""
+        group = CloudwatchLogGroup(
+            self,
+            "flow-log-group",
+            name=f"/aws/vpc/{name}/flow-logs",
+            retention_in_days=retention_days,
+            kms_key_id=kms_key_arn,
+            tags={**tags, "AuroraCluster": name},
+        )
+        role = IamRole(
+            self,
+            "flow-log-role",
+            name=f"{name}-flow-logs",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            tags={**tags, "AuroraCluster": name},
+        )
+        IamRolePolicy(
+            self,
+            "flow-log-role-policy",
+            name="write-flow-logs",
+            role=role.id,
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                            "Resource": f"{group.arn}:*",
+                        }
+                    ],
+                }
+            ),
+        )
+        FlowLog(
+            self,
+            "flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            tags={**tags, "Name": f"{name}-flow-logs", "AuroraCluster": name},
         )
 
     @property

@@ -6,6 +6,7 @@ from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
 from modules.aurora_cluster import AuroraCluster
+from modules.aurora_key import AuroraKey
 from modules.aurora_network import AuroraNetwork
 from modules.aws_provider import aws_provider
 from modules.backend import configure_state
@@ -28,8 +29,14 @@ class AuroraStack(TerraformStack):
         configure_state(self, AURORA_STACK_ID, config)
         aws_provider(self, "aws", region=spec.region, aws=config.aws)
 
-        self.network = AuroraNetwork(self, "network", spec=spec, tags=spec.tags)
-        self.cluster = AuroraCluster(self, "aurora", spec=spec, network=self.network, tags=spec.tags)
+        # Beyond the guide: one customer-managed key for storage, secret, insights and logs.
+        kms_key_arn = spec.kms_key_arn or AuroraKey(
+            self, "key", name=spec.name, region=spec.region, protect=spec.deletion_protection, tags=spec.tags
+        ).arn
+        self.network = AuroraNetwork(self, "network", spec=spec, kms_key_arn=kms_key_arn, tags=spec.tags)
+        self.cluster = AuroraCluster(
+            self, "aurora", spec=spec, network=self.network, kms_key_arn=kms_key_arn, tags=spec.tags
+        )
 
         outputs = {
             "writer_endpoint": (self.cluster.writer_endpoint, "Writer (cluster) endpoint: what Keycloak connects to."),

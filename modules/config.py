@@ -79,6 +79,16 @@ def _rds_identifier(value: str) -> str:
     return value
 
 
+#: Retention periods CloudWatch Logs accepts (days).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+
+def _log_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(f"must be one of CloudWatch Logs' retention periods: {', '.join(map(str, LOG_RETENTION_DAYS))}")
+    return value
+
+
 def _region(value: str) -> str:
     if not _REGION.match(value):
         raise ValueError("must be an AWS region name such as eu-west-1")
@@ -183,6 +193,28 @@ class AuroraSpec(_Model):
         le=365,
         description="rotate the RDS-managed master secret every N days (RDS's default: 7); "
         "explicit so Keycloak's copy can be kept in step",
+    )
+    deletion_protection: bool = Field(
+        default=True,
+        description="RDS deletion protection plus Terraform prevent_destroy on the cluster, its "
+        "instances and its key: a destroy or replacing plan stops before anything is deleted. "
+        "Set false (and apply) to destroy on purpose",
+    )
+    backup_retention_days: int = Field(default=7, ge=1, le=35, description="automated backups; default 7")
+    kms_key_arn: str | None = Field(
+        default=None,
+        description="customer-managed KMS key for storage, the master secret, Performance Insights "
+        "and log groups; default: a new key with rotation on",
+    )
+    iam_database_authentication: bool = Field(default=True, description="IAM database authentication; default on")
+    performance_insights: bool = Field(
+        default=True, description="Performance Insights where the instance class supports it; default on"
+    )
+    monitoring_interval: Literal[0, 1, 5, 10, 15, 30, 60] = Field(
+        default=60, description="enhanced monitoring every N seconds (0 = off); default 60"
+    )
+    log_retention_days: Annotated[int, AfterValidator(_log_retention)] = Field(
+        default=365, description="retention of the PostgreSQL and VPC flow log groups; default 365"
     )
     final_snapshot: bool = Field(
         default=True,

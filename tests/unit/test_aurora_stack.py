@@ -13,10 +13,21 @@ from tests.conftest import Synth, by_path, only, resources
 # an API: a renamed construct moves its resource, and Terraform destroys and recreates it
 # (for the cluster: a new, empty database). This list changes only on purpose.
 AURORA_ADDRESSES = {
+    "aws_cloudwatch_log_group.aurora_postgresql-log-group_E56B0F77",
+    "aws_cloudwatch_log_group.network_flow-log-group_73759AFD",
     "aws_db_subnet_group.network_subnet-group_308A1692",
+    "aws_default_security_group.network_default-security-group_F40826B8",
+    "aws_flow_log.network_flow-log_4CEF6CCF",
+    "aws_iam_role.aurora_monitoring-role_DB848809",
+    "aws_iam_role.network_flow-log-role_D4C6C2EC",
+    "aws_iam_role_policy.network_flow-log-role-policy_2B8A3DA0",
+    "aws_iam_role_policy_attachment.aurora_monitoring-role-policy_A4AB269E",
+    "aws_kms_alias.key_alias_9418169B",
+    "aws_kms_key.key_F64E54E4",
     "aws_rds_cluster.aurora_cluster_059EF40F",
     "aws_rds_cluster_instance.aurora_reader-1_D522C707",
     "aws_rds_cluster_instance.aurora_writer_E7281974",
+    "aws_rds_cluster_parameter_group.aurora_parameter-group_6B552E7A",
     "aws_route_table.network_route-table_2BA4F3EC",
     "aws_route_table_association.network_subnet-eu-west-1a-route-table_39DE712D",
     "aws_route_table_association.network_subnet-eu-west-1b-route-table_1145B204",
@@ -256,5 +267,9 @@ def test_tags_from_config_reach_every_taggable_resource(synth: Synth, config_dat
     config_data["aurora"]["tags"] = {"CostCenter": "iam-42"}
     aurora = synth(config_data)["aurora"]
     tagged = [body for items in aurora["resource"].values() for body in items.values() if "tags" in body]
-    assert len(tagged) == 9  # vpc, route table, 2 subnets, subnet group, security group, cluster, 2 instances
+    assert len(tagged) == 17  # every resource type that takes tags
+    assert {rtype for rtype, items in aurora["resource"].items() for body in items.values() if "tags" not in body} == {
+        "aws_route_table_association", "aws_kms_alias", "aws_iam_role_policy", "aws_iam_role_policy_attachment",
+        "aws_secretsmanager_secret_rotation",
+    }
     assert all(body["tags"]["CostCenter"] == "iam-42" for body in tagged)
