@@ -1,4 +1,5 @@
-"""Wires the stacks of a deployment: `aurora`, then one `peering-<name>` per ROSA cluster."""
+"""Wires the stacks of a deployment: `aurora`, then one `peering-<name>` per ROSA cluster;
+and `state` (the state bucket) when `state.s3.bootstrap` asks for it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from cdktf import App
 from modules.aurora_stack import AuroraStack
 from modules.config import DeploymentConfig
 from modules.peering_stack import PeeringStack
+from modules.state_stack import StateStack
 
 
 def build_app(config: DeploymentConfig, *, outdir: str | None = None) -> App:
@@ -15,6 +17,8 @@ def build_app(config: DeploymentConfig, *, outdir: str | None = None) -> App:
     `outdir` defaults to what the cdktf CLI passes (CDKTF_OUTDIR), else `cdktf.out`.
     """
     app = App(outdir=outdir) if outdir else App()
+    if config.state.s3 is not None and config.state.s3.bootstrap:
+        StateStack(app, config=config)
     aurora = AuroraStack(app, config=config)
     for rosa in config.rosa_clusters:
         PeeringStack(app, config=config, rosa=rosa, aurora=aurora)

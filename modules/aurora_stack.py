@@ -6,11 +6,11 @@ from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
 from modules.aurora_cluster import AuroraCluster
-from modules.aurora_key import AuroraKey
 from modules.aurora_network import AuroraNetwork
 from modules.aws_provider import aws_provider
 from modules.backend import configure_state
 from modules.config import DeploymentConfig
+from modules.kms_key import CustomerManagedKey
 
 #: Stack id of the Aurora stack; also its state key `<key_prefix>/aurora.tfstate`.
 AURORA_STACK_ID = "aurora"
@@ -30,8 +30,15 @@ class AuroraStack(TerraformStack):
         aws_provider(self, "aws", region=spec.region, aws=config.aws)
 
         # Beyond the guide: one customer-managed key for storage, secret, insights and logs.
-        kms_key_arn = spec.kms_key_arn or AuroraKey(
-            self, "key", name=spec.name, region=spec.region, protect=spec.deletion_protection, tags=spec.tags
+        kms_key_arn = spec.kms_key_arn or CustomerManagedKey(
+            self,
+            "key",
+            name=spec.name,
+            description=f"Aurora {spec.name}: storage, master secret, Performance Insights, logs",
+            region=spec.region,
+            protect=spec.deletion_protection,
+            for_log_groups=True,
+            tags={**spec.tags, "AuroraCluster": spec.name},
         ).arn
         self.network = AuroraNetwork(self, "network", spec=spec, kms_key_arn=kms_key_arn, tags=spec.tags)
         self.cluster = AuroraCluster(

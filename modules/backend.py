@@ -60,10 +60,15 @@ def _s3_settings(config: DeploymentConfig, stack_id: str) -> dict[str, Any]:
     )
 
 
+def local_state(stack: TerraformStack, stack_id: str, config: DeploymentConfig) -> None:
+    """Give `stack` local state at `<state.local.directory>/<stack>.tfstate`."""
+    LocalBackend(stack, path=_local_path(config, stack_id))
+
+
 def configure_state(stack: TerraformStack, stack_id: str, config: DeploymentConfig) -> None:
     """Give `stack` the backend chosen in `config.state`."""
     if config.state.backend == "local":
-        LocalBackend(stack, path=_local_path(config, stack_id))
+        local_state(stack, stack_id, config)
         return
     S3Backend(stack, **_s3_settings(config, stack_id))
     assert config.state.s3 is not None

@@ -366,6 +366,11 @@ class S3StateSpec(_Model):
         default="lockfile", description="S3 native lock file (Terraform >= 1.10) or a DynamoDB table"
     )
     dynamodb_table: str | None = None
+    bootstrap: bool = Field(
+        default=False,
+        description="synthesize a `state` stack (local state) that creates the bucket, and the "
+        "DynamoDB table when locking is dynamodb; deploy it once, first",
+    )
 
     @model_validator(mode="after")
     def _table_iff_dynamodb(self) -> "S3StateSpec":

@@ -3,7 +3,9 @@
 Every other module takes provider classes from here, so moving to a maintained CDKTF fork
 or regenerated bindings is a change to this file alone. The imports are the documented,
 per-submodule ones; `modules.provider_loading.install()` (run by `modules/__init__.py`)
-makes them cheap. Nested structs are passed as dicts, so only top-level classes are needed.
+makes them cheap. A struct passed directly as an argument may be a dict with snake_case
+keys; structs inside lists must be struct classes (jsii converts only the former), so
+those classes are imported here too.
 """
 
 # ruff: noqa: E402  (imports follow install())
@@ -37,9 +39,19 @@ from cdktf_cdktf_provider_aws.route import Route
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import S3BucketServerSideEncryptionConfigurationA
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+)
 from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 from cdktf_cdktf_provider_aws.secretsmanager_secret_rotation import SecretsmanagerSecretRotation
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
@@ -87,9 +99,15 @@ __all__ = [
     "RouteTable",
     "RouteTableAssociation",
     "S3Bucket",
+    "S3BucketLifecycleConfiguration",
+    "S3BucketLifecycleConfigurationRule",
+    "S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload",
+    "S3BucketLifecycleConfigurationRuleFilter",
+    "S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration",
     "S3BucketPolicy",
     "S3BucketPublicAccessBlock",
     "S3BucketServerSideEncryptionConfigurationA",
+    "S3BucketServerSideEncryptionConfigurationRuleA",
     "S3BucketVersioningA",
     "SecretV1",
     "SecretsmanagerSecretRotation",

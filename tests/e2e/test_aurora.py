@@ -86,3 +86,4 @@ def test_plan_after_deploy_shows_no_changes(deployment: Deployment) -> None:
         ["plan", "-detailed-exitcode", "-input=false"], cwd=deployment.stack_dir("aurora"), env=deployment.env, ok_codes=(0, 2)
     )
     assert result.returncode == 0, f"drift after apply:\n{result.stdout[-5000:]}"
+

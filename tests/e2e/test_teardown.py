@@ -1,9 +1,11 @@
-"""Last of the session: destroying one peering stack removes exactly its resources, then
-`cdktf destroy '*'` leaves nothing behind but the final snapshot (peering stacks go first)."""
+"""Last of the session: destroying one peering stack removes exactly its resources; a
+destroy of the protected database is refused before anything is deleted; once the config
+lifts protection, `cdktf destroy '*'` leaves nothing behind but the final snapshot."""
 
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from tests.e2e.conftest import AURORA_REGION, Deployment
 from tests.e2e.aws_checks import ingress_cidrs, peering_of, routes_via
@@ -41,8 +43,37 @@ def test_destroying_one_peering_stack_leaves_the_other_cluster_working(deploymen
     assert result.returncode == 0, result.stdout[-3000:]
 
 
+def test_destroy_is_refused_while_the_database_is_protected(deployment: Deployment) -> None:
+    # GIVEN the secure default, deletion_protection: true
+    # WHEN someone destroys the aurora stack
+    result = deployment.cdktf("destroy", "aurora", "--auto-approve", "--skip-provider-lock", check=False)
+    # THEN Terraform refuses at plan time, before deleting anything
+    assert result.returncode != 0
+    assert "prevent_destroy" in result.stdout + result.stderr
+    rds = deployment.client("rds")
+    (cluster,) = rds.describe_db_clusters(DBClusterIdentifier="keycloak-aurora")["DBClusters"]
+    assert cluster["Status"] == "available"
+    assert cluster["DeletionProtection"] is True
+    instances = rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values": ["keycloak-aurora"]}])["DBInstances"]
+    assert sorted((i["DBInstanceIdentifier"], i["DBInstanceStatus"]) for i in instances) == [
+        ("keycloak-aurora-reader-1", "available"),
+        ("keycloak-aurora-writer", "available"),
+    ]
+
+
+def lift_protection(deployment: Deployment) -> None:
+    """What an operator does on purpose: set deletion_protection false and apply it."""
+    data = yaml.safe_load(deployment.config_path.read_text())
+    data["aurora"]["deletion_protection"] = False
+    deployment.config_path.write_text(yaml.safe_dump(data, sort_keys=False))
+    deployment.cdktf("deploy", "aurora", "--auto-approve", "--skip-provider-lock")
+
+
 def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
     vpc_id = deployment.outputs()["aurora"]["vpc_id"]
+    lift_protection(deployment)
+    (cluster,) = deployment.client("rds").describe_db_clusters(DBClusterIdentifier="keycloak-aurora")["DBClusters"]
+    assert cluster["DeletionProtection"] is False
 
     deployment.cdktf("destroy", "*", "--auto-approve", "--skip-provider-lock")
 

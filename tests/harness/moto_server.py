@@ -13,6 +13,8 @@ Patches:
 * RDS ``DescribeDBClusters`` returns an empty ``ScalingConfigurationInfo``
   for provisioned clusters; real AWS omits it. See
   :func:`_patch_rds_scaling_configuration_info`.
+* RDS instances drop their Performance Insights settings; real AWS returns
+  them. See :func:`_patch_rds_performance_insights`.
 
 Environment set before moto is imported:
 
@@ -23,8 +25,8 @@ then ``plan -detailed-exitcode`` exits 0 with provider 5.100.0): aws_vpc (DNS
 hostnames/support), aws_subnet, aws_route_table, aws_route_table_association,
 aws_db_subnet_group, aws_security_group (no inline rules),
 aws_vpc_security_group_ingress_rule, aws_rds_cluster (aurora-postgresql 16.8,
-provisioned, managed master password) and aws_rds_cluster_instance. moto does
-not store Performance Insights settings; enabling them would drift.
+provisioned, managed master password) and aws_rds_cluster_instance; the
+project's end-to-end tests check the rest (KMS, logs, flow logs, IAM roles).
 
 The server binds to 127.0.0.1 only and exits with status 0 on SIGTERM/SIGINT
 (moto's own ``main`` installs handlers that call ``sys.exit(0)``).
@@ -60,11 +62,51 @@ def _patch_rds_scaling_configuration_info() -> None:
     DBCluster.scaling_configuration_info = property(scaling_configuration_info)  # type: ignore[assignment]
 
 
+def _patch_rds_performance_insights() -> None:
+    """Keep an RDS instance's Performance Insights settings.
+
+    moto accepts ``EnablePerformanceInsights``, ``PerformanceInsightsKMSKeyId``
+    and ``PerformanceInsightsRetentionPeriod`` on CreateDBInstance and
+    ModifyDBInstance but stores none of them, so DescribeDBInstances reports
+    Performance Insights off and every plan wants to turn it on again. Store
+    them under the names moto's serializer reads for the response members
+    (``PerformanceInsightsEnabled`` and so on); AWS defaults retention to 7 days.
+    """
+    from moto.rds.models import DBInstance
+
+    def remember(instance: DBInstance, settings: dict) -> None:  # type: ignore[type-arg]
+        enabled = settings.get("enable_performance_insights")
+        if enabled is not None:
+            instance.performance_insights_enabled = enabled
+            if enabled:
+                instance.performance_insights_retention_period = 7
+        for name in ("performance_insights_kms_key_id", "performance_insights_retention_period"):
+            if settings.get(name) is not None:
+                setattr(instance, name, settings[name])
+
+    original_init = DBInstance.__init__
+    original_update = DBInstance.update
+
+    def __init__(self: DBInstance, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        original_init(self, *args, **kwargs)
+        self.performance_insights_enabled = False
+        remember(self, kwargs)
+
+    def update(self: DBInstance, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        settings = {k: kwargs.pop(k, None) for k in ("enable_performance_insights",)}
+        original_update(self, *args, **kwargs)
+        remember(self, {**kwargs, **settings})
+
+    DBInstance.__init__ = __init__  # type: ignore[method-assign]
+    DBInstance.update = update  # type: ignore[method-assign]
+
+
 def apply_patches() -> None:
     """Set moto's environment and apply every patch listed in the module
     docstring. Call once per process, before moto serves any request."""
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     _patch_rds_scaling_configuration_info()
+    _patch_rds_performance_insights()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,6 +6,7 @@ and each must still fire without the skip, so the file cannot hide a stale excep
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -43,9 +44,14 @@ def skips() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def stacks_dir(tmp_path_factory: pytest.TempPathFactory, example_data: dict[str, Any]) -> Path:
-    outdir = tmp_path_factory.mktemp("checkov") / "cdktf.out"
-    synth_stacks(example_data, outdir)
-    return outdir / "stacks"
+    """The example's stacks, and those of the example with the state bootstrap stack and
+    DynamoDB locking switched on (so the bucket and lock table are scanned too)."""
+    root = tmp_path_factory.mktemp("checkov")
+    synth_stacks(example_data, root / "example")
+    bootstrap = copy.deepcopy(example_data)
+    bootstrap["state"]["s3"].update(bootstrap=True, locking="dynamodb", dynamodb_table="keycloak-aurora-tf-locks")
+    synth_stacks(bootstrap, root / "with-state-stack")
+    return root
 
 
 def test_every_skip_has_a_reason(skips: dict[str, str]) -> None:
