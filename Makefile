@@ -21,12 +21,13 @@ endif
 # (air-gapped machines); without it Terraform uses the public registry.
 TF_RC := .build/terraformrc
 
-.PHONY: help install synth test test-unit test-e2e deploy destroy bench clean
+.PHONY: help install synth test test-unit test-e2e scan deploy destroy bench clean
 
 help:
 	@echo "make synth     synthesize every stack of \$$CONFIG (default: config/example.yaml) into cdktf.out/"
 	@echo "make test      run every test: unit, terraform validate, end to end against moto"
 	@echo "make test-unit run the fast tests only (no moto, no deploy)"
+	@echo "make scan      checkov on every synthesized stack (skips only security/checkov-skips.yaml)"
 	@echo "make deploy    cdktf deploy every stack (STACKS='aurora' to pick)"
 	@echo "make destroy   cdktf destroy every stack"
 	@echo "make bench     synth speed and memory benchmark"
@@ -60,6 +61,9 @@ test-unit: .venv/.synced
 
 test-e2e: install
 	pipenv run pytest -m e2e
+
+scan: .venv/.synced
+	pipenv run pytest tests/security -q
 
 STACKS ?= *
 DEPLOY_FLAGS ?=
