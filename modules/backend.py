@@ -2,8 +2,11 @@
 another stack's outputs from it.
 
 `s3` (default): `s3://<bucket>/<key_prefix>/<stack>.tfstate`, encrypted, locked with S3's
-native lock file (`use_lockfile`, Terraform >= 1.10) or a DynamoDB table. `local`: for
-trying things out, `<directory>/<stack>.tfstate` under the project root.
+native lock file (`use_lockfile`, Terraform >= 1.10) or a DynamoDB table. `cloud`: HCP
+Terraform or Terraform Enterprise, one workspace per stack named
+`<workspace_prefix>-<stack>`; a stack reading another's outputs needs that workspace's
+remote state sharing to include it. `local`: for trying things out,
+`<directory>/<stack>.tfstate` under the project root.
 """
 
 from __future__ import annotations
@@ -12,9 +15,13 @@ import os
 from typing import Any
 
 from cdktf import (
+    CloudBackend,
+    DataTerraformRemoteState,
     DataTerraformRemoteStateLocal,
     DataTerraformRemoteStateS3,
     LocalBackend,
+    NamedCloudWorkspace,
+    NamedRemoteWorkspace,
     S3Backend,
     S3BackendEndpointConfig,
     TerraformRemoteState,
@@ -33,6 +40,12 @@ def state_key(config: DeploymentConfig, stack_id: str) -> str:
     """The S3 object key of a stack's state: `<key_prefix>/<stack>.tfstate`."""
     assert config.state.s3 is not None
     return f"{config.state.s3.key_prefix.strip('/')}/{stack_id}.tfstate"
+
+
+def workspace_name(config: DeploymentConfig, stack_id: str) -> str:
+    """The HCP Terraform workspace of a stack: `<workspace_prefix>-<stack>`."""
+    assert config.state.cloud is not None
+    return f"{config.state.cloud.workspace_prefix}-{stack_id}"
 
 
 def _local_path(config: DeploymentConfig, stack_id: str) -> str:
@@ -70,6 +83,16 @@ def configure_state(stack: TerraformStack, stack_id: str, config: DeploymentConf
     if config.state.backend == "local":
         local_state(stack, stack_id, config)
         return
+    if config.state.backend == "cloud":
+        cloud = config.state.cloud
+        assert cloud is not None  # guaranteed by StateSpec
+        CloudBackend(
+            stack,
+            organization=cloud.organization,
+            hostname=cloud.hostname,
+            workspaces=NamedCloudWorkspace(workspace_name(config, stack_id), project=cloud.project),
+        )
+        return
     S3Backend(stack, **_s3_settings(config, stack_id))
     assert config.state.s3 is not None
     if config.state.s3.locking == "lockfile":
@@ -86,4 +109,16 @@ def stack_outputs(scope: Construct, id_: str, config: DeploymentConfig, stack_id
     """
     if config.state.backend == "local":
         return DataTerraformRemoteStateLocal(scope, id_, path=_local_path(config, stack_id))
+    if config.state.backend == "cloud":
+        cloud = config.state.cloud
+        assert cloud is not None
+        # Reads through the `remote` backend protocol, which HCP Terraform serves; the
+        # source workspace must share its state with the reading one.
+        return DataTerraformRemoteState(
+            scope,
+            id_,
+            organization=cloud.organization,
+            hostname=cloud.hostname,
+            workspaces=NamedRemoteWorkspace(workspace_name(config, stack_id)),
+        )
     return DataTerraformRemoteStateS3(scope, id_, **_s3_settings(config, stack_id))

@@ -379,6 +379,22 @@ class S3StateSpec(_Model):
         return self
 
 
+_TFC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,90}$")
+
+
+class CloudStateSpec(_Model):
+    """HCP Terraform / Terraform Enterprise: one workspace per stack, `<workspace_prefix>-<stack>`."""
+
+    organization: Annotated[
+        str, AfterValidator(_pattern(_TFC_NAME, "must be an organization name: letters, digits, '-' and '_'"))
+    ]
+    hostname: str = Field(default="app.terraform.io", description="default app.terraform.io (HCP Terraform)")
+    project: str | None = Field(default=None, description="project of the workspaces; default: the organization's default")
+    workspace_prefix: Annotated[
+        str, AfterValidator(_pattern(_TFC_NAME, "must be letters, digits, '-' and '_' (a workspace name prefix)"))
+    ] = Field(default="keycloak-aurora", description="workspaces are named <workspace_prefix>-<stack>")
+
+
 class LocalStateSpec(_Model):
     """Local state for trying things out: `<directory>/<stack>.tfstate`."""
 
@@ -386,14 +402,19 @@ class LocalStateSpec(_Model):
 
 
 class StateSpec(_Model):
-    backend: Literal["s3", "local"] = "s3"
+    """Where every stack keeps its state: `s3` (default), `cloud` (HCP Terraform) or `local`."""
+
+    backend: Literal["s3", "cloud", "local"] = "s3"
     s3: S3StateSpec | None = None
+    cloud: CloudStateSpec | None = None
     local: LocalStateSpec = Field(default_factory=LocalStateSpec)
 
     @model_validator(mode="after")
-    def _s3_settings(self) -> "StateSpec":
+    def _backend_settings(self) -> "StateSpec":
         if self.backend == "s3" and self.s3 is None:
             raise ValueError("backend 's3' needs an s3 section with at least a bucket")
+        if self.backend == "cloud" and self.cloud is None:
+            raise ValueError("backend 'cloud' needs a cloud section with at least an organization")
         return self
 
 

@@ -1,13 +1,13 @@
 """Last of the session: destroying one peering stack removes exactly its resources; a
 destroy of the protected database is refused before anything is deleted; once the config
-lifts protection, `cdktf destroy '*'` leaves nothing behind but the final snapshot."""
+lifts protection, `cdktf destroy aurora 'peering-*'` leaves nothing behind but the final snapshot."""
 
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from tests.e2e.conftest import AURORA_REGION, Deployment
+from tests.e2e.conftest import AURORA_REGION, AWS_STACKS, Deployment
 from tests.e2e.aws_checks import ingress_cidrs, peering_of, routes_via
 from tests.harness.terraform import terraform
 
@@ -46,7 +46,9 @@ def test_destroying_one_peering_stack_leaves_the_other_cluster_working(deploymen
 def test_destroy_is_refused_while_the_database_is_protected(deployment: Deployment) -> None:
     # GIVEN the secure default, deletion_protection: true
     # WHEN someone destroys the aurora stack
-    result = deployment.cdktf("destroy", "aurora", "--auto-approve", "--skip-provider-lock", check=False)
+    result = deployment.cdktf(
+        "destroy", "aurora", "--auto-approve", "--skip-provider-lock", "--ignore-missing-stack-dependencies", check=False
+    )
     # THEN Terraform refuses at plan time, before deleting anything
     assert result.returncode != 0
     assert "prevent_destroy" in result.stdout + result.stderr
@@ -75,7 +77,7 @@ def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
     (cluster,) = deployment.client("rds").describe_db_clusters(DBClusterIdentifier="keycloak-aurora")["DBClusters"]
     assert cluster["DeletionProtection"] is False
 
-    deployment.cdktf("destroy", "*", "--auto-approve", "--skip-provider-lock")
+    deployment.cdktf("destroy", *AWS_STACKS, "--auto-approve", "--skip-provider-lock")
 
     rds, ec2 = deployment.client("rds"), deployment.client("ec2")
     assert rds.describe_db_clusters()["DBClusters"] == []

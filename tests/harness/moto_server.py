@@ -15,6 +15,8 @@ Patches:
   :func:`_patch_rds_scaling_configuration_info`.
 * RDS instances drop their Performance Insights settings; real AWS returns
   them. See :func:`_patch_rds_performance_insights`.
+* Rotating an RDS-managed secret leaves its current version empty; real RDS
+  sets a new password. See :func:`_patch_managed_secret_rotation`.
 
 Environment set before moto is imported:
 
@@ -101,12 +103,46 @@ def _patch_rds_performance_insights() -> None:
     DBInstance.update = update  # type: ignore[method-assign]
 
 
+def _patch_managed_secret_rotation() -> None:
+    """Rotate RDS-managed secrets the way RDS does: a new password, same user.
+
+    ``RotateSecret`` without a rotation Lambda (which is how RDS-managed secrets
+    rotate, and what ``aws_secretsmanager_secret_rotation`` calls on apply)
+    makes moto label a new, *empty* version AWSCURRENT, so GetSecretValue then
+    fails with "can't find the specified secret value". For secrets owned by a
+    service (tag ``aws:secretsmanager:owningService``), fill that version with
+    the previous JSON and a fresh random password.
+    """
+    import json
+    import secrets as random_source
+
+    from moto.secretsmanager.models import SecretsManagerBackend
+
+    original = SecretsManagerBackend.rotate_secret
+
+    def rotate_secret(self: SecretsManagerBackend, secret_id: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        secret = self.secrets[secret_id] if secret_id in self.secrets else None
+        previous = secret.secret_string if secret is not None else None
+        result = original(self, secret_id, *args, **kwargs)
+        secret = self.secrets[secret_id]
+        owned = any(t.get("Key") == "aws:secretsmanager:owningService" for t in (secret.tags or []))
+        current = secret.versions.get(secret.default_version_id, {})
+        if owned and previous and "secret_string" not in current and not secret.rotation_lambda_arn:
+            value = {**json.loads(previous), "password": random_source.token_urlsafe(24)}
+            current["secret_string"] = json.dumps(value)
+            secret.secret_string = current["secret_string"]
+        return result
+
+    SecretsManagerBackend.rotate_secret = rotate_secret  # type: ignore[method-assign]
+
+
 def apply_patches() -> None:
     """Set moto's environment and apply every patch listed in the module
     docstring. Call once per process, before moto serves any request."""
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     _patch_rds_scaling_configuration_info()
     _patch_rds_performance_insights()
+    _patch_managed_secret_rotation()
 
 
 def main(argv: list[str] | None = None) -> None:
