@@ -12,16 +12,14 @@ Renaming one replaces a database instance.
 
 from __future__ import annotations
 
-import json
-
 from cdktf import TerraformVariable
 from constructs import Construct
 
 from modules.aurora_network import AuroraNetwork
 from modules.config import AuroraSpec, PasswordMode
+from modules.iam import service_role
 from modules.providers import (
     CloudwatchLogGroup,
-    IamRole,
     IamRolePolicyAttachment,
     RdsCluster,
     RdsClusterInstance,
@@ -196,22 +194,8 @@ class AuroraCluster(Construct):
 
     def _monitoring_role(self, spec: AuroraSpec, tags: dict[str, str]) -> str:
         """The role RDS enhanced monitoring publishes OS metrics with (AWS managed policy)."""
-        role = IamRole(
-            self,
-            "monitoring-role",
-            name=f"{spec.name}-rds-monitoring",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+        role = service_role(
+            self, "monitoring-role", name=f"{spec.name}-rds-monitoring", service="monitoring.rds.amazonaws.com",
             tags={**tags, "AuroraCluster": spec.name},
         )
         IamRolePolicyAttachment(

@@ -18,12 +18,12 @@ import json
 from constructs import Construct
 
 from modules.config import AuroraSpec
+from modules.iam import service_role
 from modules.providers import (
     CloudwatchLogGroup,
     DbSubnetGroup,
     DefaultSecurityGroup,
     FlowLog,
-    IamRole,
     IamRolePolicy,
     RouteTable,
     RouteTableAssociation,
@@ -133,22 +133,8 @@ class AuroraNetwork(Construct):
             kms_key_id=kms_key_arn,
             tags={**tags, "AuroraCluster": name},
         )
-        role = IamRole(
-            self,
-            "flow-log-role",
-            name=f"{name}-flow-logs",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+        role = service_role(
+            self, "flow-log-role", name=f"{name}-flow-logs", service="vpc-flow-logs.amazonaws.com",
             tags={**tags, "AuroraCluster": name},
         )
         IamRolePolicy(

@@ -39,6 +39,8 @@ CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
 #: kubernetes provider binary, neither of which exists on these machines: they are
 #: tested at synth level (tests/unit/test_keycloak_stack.py).
 AWS_STACKS = ("aurora", "peering-*")
+#: Destroying AWS stacks whose keycloak-* dependants were never deployed here.
+WITHOUT_KEYCLOAK_STACKS = "--ignore-missing-stack-dependencies"
 
 
 @dataclass

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tests.e2e.conftest import AURORA_REGION, AWS_STACKS, Deployment
+from tests.e2e.conftest import AURORA_REGION, AWS_STACKS, WITHOUT_KEYCLOAK_STACKS, Deployment
 from tests.e2e.aws_checks import ingress_cidrs, peering_of, routes_via
 from tests.harness.terraform import terraform
 
@@ -21,7 +21,7 @@ def test_destroying_one_peering_stack_leaves_the_other_cluster_working(deploymen
     aurora_table = deployment.outputs()["aurora"]["route_table_id"]
 
     # WHEN only site A's stack is destroyed
-    deployment.cdktf("destroy", "peering-rosa-site-a", "--auto-approve", "--skip-provider-lock")
+    deployment.cdktf("destroy", "peering-rosa-site-a", "--auto-approve", "--skip-provider-lock", WITHOUT_KEYCLOAK_STACKS)
 
     # THEN its peering, routes and rule are gone
     ec2 = deployment.client("ec2")
@@ -47,7 +47,7 @@ def test_destroy_is_refused_while_the_database_is_protected(deployment: Deployme
     # GIVEN the secure default, deletion_protection: true
     # WHEN someone destroys the aurora stack
     result = deployment.cdktf(
-        "destroy", "aurora", "--auto-approve", "--skip-provider-lock", "--ignore-missing-stack-dependencies", check=False
+        "destroy", "aurora", "--auto-approve", "--skip-provider-lock", WITHOUT_KEYCLOAK_STACKS, check=False
     )
     # THEN Terraform refuses at plan time, before deleting anything
     assert result.returncode != 0
@@ -77,7 +77,7 @@ def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
     (cluster,) = deployment.client("rds").describe_db_clusters(DBClusterIdentifier="keycloak-aurora")["DBClusters"]
     assert cluster["DeletionProtection"] is False
 
-    deployment.cdktf("destroy", *AWS_STACKS, "--auto-approve", "--skip-provider-lock")
+    deployment.cdktf("destroy", *AWS_STACKS, "--auto-approve", "--skip-provider-lock", WITHOUT_KEYCLOAK_STACKS)
 
     rds, ec2 = deployment.client("rds"), deployment.client("ec2")
     assert rds.describe_db_clusters()["DBClusters"] == []
