@@ -21,14 +21,15 @@ endif
 # (air-gapped machines); without it Terraform uses the public registry.
 TF_RC := .build/terraformrc
 
-.PHONY: help install synth test test-unit test-e2e scan deploy destroy bench clean
+.PHONY: help install synth test test-unit test-e2e scan render deploy destroy bench clean
 
 help:
 	@echo "make synth     synthesize every stack of \$$CONFIG (default: config/example.yaml) into cdktf.out/"
 	@echo "make test      run every test: unit, terraform validate, end to end against moto"
 	@echo "make test-unit run the fast tests only (no moto, no deploy)"
 	@echo "make scan      checkov on every synthesized stack (skips only security/checkov-skips.yaml)"
-	@echo "make deploy    cdktf deploy every stack (STACKS='aurora' to pick)"
+	@echo "make render    Keycloak CR patches from deployed outputs (OUTPUTS=outputs.json) into rendered/"
+	@echo "make deploy    cdktf deploy every stack (STACKS='aurora peering-*' to pick)"
 	@echo "make destroy   cdktf destroy every stack"
 	@echo "make bench     synth speed and memory benchmark"
 
@@ -65,15 +66,23 @@ test-e2e: install
 scan: .venv/.synced
 	pipenv run pytest tests/security -q
 
+# Render each ROSA cluster's Keycloak CR patch from the deployed outputs into rendered/.
+# OUTPUTS: cdktf's outputs file (`cdktf deploy --outputs-file outputs.json`), `terraform
+# output -json` of the aurora stack, or a directory of <stack>.json files.
+OUTPUTS ?= outputs.json
+render: .venv/.synced
+	pipenv run python -m modules.render_keycloak --outputs $(OUTPUTS) --out-dir rendered
+
+# Stack names or patterns, space-separated; each is quoted so the shell expands no glob.
 STACKS ?= *
 DEPLOY_FLAGS ?=
 deploy: install $(TF_RC)
 	TF_CLI_CONFIG_FILE=$$( [ -s $(TF_RC) ] && echo $(abspath $(TF_RC)) || echo "$$TF_CLI_CONFIG_FILE" ) \
-	  $(CDKTF) deploy '$(STACKS)' $(DEPLOY_FLAGS)
+	  $(CDKTF) deploy $(foreach s,$(STACKS),'$(s)') $(DEPLOY_FLAGS)
 
 destroy: install $(TF_RC)
 	TF_CLI_CONFIG_FILE=$$( [ -s $(TF_RC) ] && echo $(abspath $(TF_RC)) || echo "$$TF_CLI_CONFIG_FILE" ) \
-	  $(CDKTF) destroy '$(STACKS)' $(DEPLOY_FLAGS)
+	  $(CDKTF) destroy $(foreach s,$(STACKS),'$(s)') $(DEPLOY_FLAGS)
 
 bench: install
 	pipenv run python bench/synth_bench.py $(ARGS)

@@ -14,27 +14,11 @@ import sys
 # would bury real messages. Set before anything imports jsii.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from modules.config import ConfigError, load_config  # noqa: E402
-
-DEFAULT_CONFIG = "config/example.yaml"
-
-
-def config_path() -> str:
-    """`KEYCLOAK_AURORA_CONFIG`, else cdktf.json's context `config`, else the example."""
-    from_env = os.environ.get("KEYCLOAK_AURORA_CONFIG")
-    if from_env:
-        return from_env
-    import json
-
-    try:
-        with open("cdktf.json", encoding="utf-8") as handle:
-            return json.load(handle).get("context", {}).get("config", DEFAULT_CONFIG)
-    except FileNotFoundError:
-        return DEFAULT_CONFIG
+from modules.config import ConfigError, load_config, selected_config_path  # noqa: E402
 
 
 def main() -> int:
-    path = config_path()
+    path = selected_config_path()
     try:
         config = load_config(path)
     except ConfigError as err:

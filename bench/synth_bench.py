@@ -203,10 +203,10 @@ def write_generated_config(clusters: int, directory: Path) -> Path:
 
 
 def check_output(outdir: Path, clusters: int) -> None:
-    """The synth wrote one stack dir per stack: aurora + one peering stack per cluster."""
+    """The synth wrote one stack dir per stack: aurora + a peering and a keycloak stack per cluster."""
     stacks = outdir / "stacks"
     found = sorted(p.name for p in stacks.iterdir()) if stacks.is_dir() else []
-    if len(found) != 1 + clusters or "aurora" not in found:
+    if len(found) != 1 + 2 * clusters or "aurora" not in found:
         sys.exit(f"unexpected output in {outdir}: stacks {found}")
 
 
@@ -367,7 +367,7 @@ def benchmark(runs: int, naive_runs: int) -> None:
         walls = [r.wall_s for r in case.results]
         rsss = [r.peak_rss / MB for r in case.results]
         procs = max(r.max_processes for r in case.results)
-        print(f"| {case.label} | {case.clusters} | {case.clusters + 1} | {len(case.results)} "
+        print(f"| {case.label} | {case.clusters} | {2 * case.clusters + 1} | {len(case.results)} "
               f"| {case.median_wall():.2f} | {fmt_range(walls, '.2f')} "
               f"| {case.median_rss() / MB:.0f} | {fmt_range(rsss, '.0f')} | {procs} |")
 

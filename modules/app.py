@@ -1,5 +1,5 @@
-"""Wires the stacks of a deployment: `aurora`, then one `peering-<name>` per ROSA cluster;
-and `state` (the state bucket) when `state.s3.bootstrap` asks for it."""
+"""Wires the stacks of a deployment: `aurora`; per ROSA cluster `peering-<name>` and
+`keycloak-<name>`; and `state` (the state bucket) when `state.s3.bootstrap` asks for it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from cdktf import App
 
 from modules.aurora_stack import AuroraStack
 from modules.config import DeploymentConfig
+from modules.keycloak_stack import KeycloakStack
 from modules.peering_stack import PeeringStack
 from modules.state_stack import StateStack
 
@@ -21,5 +22,6 @@ def build_app(config: DeploymentConfig, *, outdir: str | None = None) -> App:
         StateStack(app, config=config)
     aurora = AuroraStack(app, config=config)
     for rosa in config.rosa_clusters:
-        PeeringStack(app, config=config, rosa=rosa, aurora=aurora)
+        peering = PeeringStack(app, config=config, rosa=rosa, aurora=aurora)
+        KeycloakStack(app, config=config, rosa=rosa, aurora=aurora, peering=peering)
     return app

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import json
+import os
 import re
 from enum import Enum
 from pathlib import Path
@@ -513,6 +515,23 @@ def parse_config(data: Any, source: str | None = None) -> DeploymentConfig:
     if problems:
         raise ConfigError(problems, source)
     return config
+
+
+#: The config synthesized when nothing else is named.
+DEFAULT_CONFIG = "config/example.yaml"
+
+
+def selected_config_path() -> str:
+    """The config to use: `$KEYCLOAK_AURORA_CONFIG`, else cdktf.json's context `config`
+    (read from the working directory), else `config/example.yaml`."""
+    from_env = os.environ.get("KEYCLOAK_AURORA_CONFIG")
+    if from_env:
+        return from_env
+    try:
+        with open("cdktf.json", encoding="utf-8") as handle:
+            return json.load(handle).get("context", {}).get("config", DEFAULT_CONFIG)
+    except FileNotFoundError:
+        return DEFAULT_CONFIG
 
 
 def load_config(path: str | Path) -> DeploymentConfig:

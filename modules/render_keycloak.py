@@ -21,7 +21,6 @@ nothing. No secret value is read or written; the patch only names the Secret.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
 import sys
@@ -35,6 +34,7 @@ from modules.config import (
     PasswordMode,
     RosaClusterSpec,
     load_config,
+    selected_config_path,
 )
 from modules.deployed_outputs import DeployedOutputs, OutputsError, load_outputs
 from modules.keycloak_manifests import (
@@ -46,23 +46,9 @@ from modules.keycloak_manifests import (
     secret_store,
 )
 
-DEFAULT_CONFIG = "config/example.yaml"
 DEFAULT_OUT_DIR = "rendered"
 #: Every file name this command may write in a cluster's directory (stale ones are removed).
 RENDERED_FILES = ("keycloak-db-patch.yaml", "secret-store.yaml", "external-secret.yaml")
-
-
-def default_config_path() -> str:
-    """The config `main.py` synthesizes: `$KEYCLOAK_AURORA_CONFIG`, else cdktf.json's
-    context `config`, else `config/example.yaml`."""
-    from_env = os.environ.get("KEYCLOAK_AURORA_CONFIG")
-    if from_env:
-        return from_env
-    try:
-        with open("cdktf.json", encoding="utf-8") as handle:
-            return json.load(handle).get("context", {}).get("config", DEFAULT_CONFIG)
-    except FileNotFoundError:
-        return DEFAULT_CONFIG
 
 
 @dataclass(frozen=True)
@@ -95,6 +81,8 @@ def render_all(config: DeploymentConfig, outputs: DeployedOutputs, out_dir: Path
         )
     needed = ("writer_endpoint", "port", "database_name") + (("master_secret_arn",) if eso else ())
     aurora = outputs.require("aurora", needed)
+    if not str(aurora["port"]).isdigit():
+        raise OutputsError(f"aurora stack output 'port' = {aurora['port']!r} in {outputs.source} is not a port number")
     database = DatabaseEndpoint(
         writer_endpoint=str(aurora["writer_endpoint"]),
         port=int(aurora["port"]),
@@ -102,7 +90,7 @@ def render_all(config: DeploymentConfig, outputs: DeployedOutputs, out_dir: Path
     )
     rendered = []
     for rosa in config.rosa_clusters:
-        secret_sync = ()
+        secret_sync: tuple[RenderedDocument, ...] = ()
         if eso:
             secret_sync = (
                 secret_store(keycloak, region=config.aurora.region),
@@ -175,7 +163,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        config = load_config(args.config or default_config_path())
+        config = load_config(args.config or selected_config_path())
         if not config.rosa_clusters:
             raise RenderError("the config lists no rosa_clusters: nothing to render")
         clusters = render_all(config, load_outputs(args.outputs), args.out_dir)

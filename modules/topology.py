@@ -23,7 +23,8 @@ DIRECTION = "LR"
 
 #: Words Mermaid flowcharts treat as keywords; never used as a node id.
 _RESERVED = frozenset(
-    {"end", "subgraph", "graph", "flowchart", "style", "class", "classdef", "click", "linkstyle", "direction", "default"}
+    {"end", "subgraph", "graph", "flowchart", "style", "class", "classdef", "click", "linkstyle", "direction",
+     "default"}
 )
 _INDENT = "    "
 

@@ -127,6 +127,17 @@ def _refresh_shorter_than_rotation(config: DeploymentConfig) -> Iterator[str]:
         )
 
 
+def _external_secrets_needs_managed_password(config: DeploymentConfig) -> Iterator[str]:
+    # The External Secrets Operator reads the RDS-managed secret; a variable password has none.
+    from modules.config import PasswordMode
+
+    if config.keycloak.secret_sync == "external-secrets" and config.aurora.master_password is not PasswordMode.MANAGED:
+        yield (
+            "keycloak.secret_sync = 'external-secrets': needs aurora.master_password: managed "
+            f"(got {config.aurora.master_password.value!r}; the operator reads the RDS-managed secret)"
+        )
+
+
 def duration_seconds(value: str) -> int:
     """Seconds of a Go-style duration such as 1h30m (hours, minutes, seconds only)."""
     units = {"h": 3600, "m": 60, "s": 1}
@@ -144,6 +155,7 @@ RULES: tuple[Rule, ...] = (
     _rosa_names_unique,
     _machine_cidrs_disjoint,
     _refresh_shorter_than_rotation,
+    _external_secrets_needs_managed_password,
 )
 
 

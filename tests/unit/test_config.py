@@ -82,6 +82,11 @@ def _three_subnets(data: dict[str, Any]) -> None:
     data["aurora"]["subnets"].append({"availability_zone": "eu-west-1c", "cidr": "192.168.16.0/20"})
 
 
+def _external_secrets_with_variable_password(data: dict[str, Any]) -> None:
+    data["aurora"]["master_password"] = "variable"
+    data["keycloak"] = {"secret_sync": "external-secrets"}
+
+
 # (mutation of the example, the one expected error line)
 BAD_INPUTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "subnet outside the VPC": (
@@ -207,6 +212,10 @@ BAD_INPUTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "namespace not a Kubernetes name": (
         _set("keycloak", {"namespace": "Keycloak_NS"}),
         "keycloak.namespace = 'Keycloak_NS': must be a Kubernetes name",
+    ),
+    "external secrets without a managed password": (
+        _external_secrets_with_variable_password,
+        "keycloak.secret_sync = 'external-secrets': needs aurora.master_password: managed (got 'variable'",
     ),
     "rotation of zero days": (
         _set("aurora.secret_rotation_days", 0),

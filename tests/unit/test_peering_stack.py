@@ -21,7 +21,7 @@ def data(stack: dict[str, Any], data_type: str) -> dict[str, dict[str, Any]]:
 
 
 def test_one_peering_stack_per_rosa_cluster(example_stacks: dict[str, dict[str, Any]]) -> None:
-    assert sorted(example_stacks) == ["aurora", "peering-rosa-site-a", "peering-rosa-site-b"]
+    assert sorted(s for s in example_stacks if s.startswith("peering-")) == ["peering-rosa-site-a", "peering-rosa-site-b"]
 
 
 def test_peering_stacks_depend_on_aurora(tmp_path: Any, example_data: dict[str, Any]) -> None:
