@@ -16,7 +16,8 @@ Patches:
 * RDS instances drop their Performance Insights settings; real AWS returns
   them. See :func:`_patch_rds_performance_insights`.
 * Rotating an RDS-managed secret leaves its current version empty; real RDS
-  sets a new password. See :func:`_patch_managed_secret_rotation`.
+  sets a new password. Cancelling its rotation is refused for want of a
+  Lambda; real AWS turns rotation off. See :func:`_patch_managed_secret_rotation`.
 
 Environment set before moto is imported:
 
@@ -125,7 +126,7 @@ def _patch_managed_secret_rotation() -> None:
         previous = secret.secret_string if secret is not None else None
         result = original(self, secret_id, *args, **kwargs)
         secret = self.secrets[secret_id]
-        owned = any(t.get("Key") == "aws:secretsmanager:owningService" for t in (secret.tags or []))
+        owned = _owned_by_a_service(secret)
         current = secret.versions.get(secret.default_version_id, {})
         if owned and previous and "secret_string" not in current and not secret.rotation_lambda_arn:
             value = {**json.loads(previous), "password": random_source.token_urlsafe(24)}
@@ -133,7 +134,24 @@ def _patch_managed_secret_rotation() -> None:
             secret.secret_string = current["secret_string"]
         return result
 
+    original_cancel = SecretsManagerBackend.cancel_rotate_secret
+
+    def cancel_rotate_secret(self: SecretsManagerBackend, secret_id: str) -> str:
+        # Destroying aws_secretsmanager_secret_rotation calls CancelRotateSecret. moto
+        # demands a rotation Lambda; service-managed secrets have none and AWS accepts.
+        secret = self.secrets[secret_id] if secret_id in self.secrets else None
+        if secret is not None and not secret.rotation_lambda_arn and _owned_by_a_service(secret):
+            secret.rotation_enabled = False
+            return secret.to_short_dict()
+        return original_cancel(self, secret_id)
+
     SecretsManagerBackend.rotate_secret = rotate_secret  # type: ignore[method-assign]
+    SecretsManagerBackend.cancel_rotate_secret = cancel_rotate_secret  # type: ignore[method-assign]
+
+
+def _owned_by_a_service(secret) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a secret is managed by an AWS service (RDS sets this tag on its secrets)."""
+    return any(t.get("Key") == "aws:secretsmanager:owningService" for t in (secret.tags or []))
 
 
 def apply_patches() -> None:
