@@ -180,7 +180,10 @@ def deployment(
 
     started = time.monotonic()
     deploy = subprocess.Popen(
-        [str(CDKTF), "deploy", *AWS_STACKS, "--auto-approve", "--skip-provider-lock",
+        # --parallelism 1: the two peering stacks add rules to one security group; moto's
+        # threaded server once answered the second concurrent AuthorizeSecurityGroupIngress
+        # (another CIDR) with InvalidPermission.Duplicate. AWS serialises these itself.
+        [str(CDKTF), "deploy", *AWS_STACKS, "--auto-approve", "--skip-provider-lock", "--parallelism", "1",
          "--outputs-file", str(d.outputs_file), "--output", str(d.outdir), "--app", f"{sys.executable} main.py"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL,
     )
