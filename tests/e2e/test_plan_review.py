@@ -47,15 +47,17 @@ def plan_to_json(stack_dir: Path, out: Path, env: dict[str, str]) -> Path:
 
 
 def plan_all(stack_dirs: list[Path], out: Path, env: dict[str, str], *, init_first: bool = False) -> list[Path]:
-    """`plan_to_json` of every stack, two at a time (each stack has its own state and lock)."""
+    """`plan_to_json` of every stack, two at a time (each stack has its own state and lock).
 
-    def one(stack_dir: Path) -> Path:
-        if init_first:
+    With `init_first`, the stacks are initialised one after another first:
+    Terraform's plugin cache is not safe for concurrent `init`s (two of them
+    race to create the same cache directory and one fails).
+    """
+    if init_first:
+        for stack_dir in stack_dirs:
             init(stack_dir, env)
-        return plan_to_json(stack_dir, out, env)
-
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(one, stack_dirs))
+        return list(pool.map(lambda stack_dir: plan_to_json(stack_dir, out, env), stack_dirs))
 
 
 def summarize(plans: list[Path], *args: str) -> str:
