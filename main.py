@@ -7,12 +7,24 @@ exits with status 2 before anything is written.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
 # jsii warns on every start that Node.js 20 is past end-of-life; it works, and the noise
 # would bury real messages. Set before anything imports jsii.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from modules import provider_loading  # noqa: E402  (cheap; installs the fast provider loading)
+
+# A synth is a short-lived process that builds one object graph and exits. Python's cyclic
+# garbage collector would walk the tens of thousands of long-lived objects jsii creates
+# again and again (about 50 ms of a 0.8 s synth) and reclaim next to nothing (the peak RSS
+# is the same either way), so it stays off. The fast-path switch turns this off too:
+# CDKTF_FAST_PROVIDERS=0 gives the stock behaviour.
+FAST = provider_loading.enabled()
+if FAST:
+    gc.disable()
 
 from modules.config import ConfigError, load_config, selected_config_path  # noqa: E402
 
@@ -29,6 +41,11 @@ def main() -> int:
     from modules.app import build_app
 
     build_app(config).synth()
+    if FAST:
+        # The synth is written. At exit the interpreter still runs a full collection
+        # over every object (about 90 ms); frozen objects are skipped. atexit handlers,
+        # which stop the jsii kernel and remove its temporary files, still run.
+        gc.freeze()
     return 0
 
 

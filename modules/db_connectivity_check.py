@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from cdktf import ITerraformDependable
 from constructs import Construct
 
-from modules.providers import JobV1
+from modules import providers
 
 #: Name of the Job (and its pod's container name prefix) in the Keycloak namespace.
 JOB_NAME = "keycloak-db-check"
@@ -81,7 +81,7 @@ class DbConnectivityCheck(Construct):
             },
             "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "200m", "memory": "128Mi"}},
         }
-        self.job = JobV1(
+        self.job = providers.JobV1(
             self,
             "job",
             metadata={"name": JOB_NAME, "namespace": namespace, "labels": labels},

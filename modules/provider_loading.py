@@ -1,7 +1,8 @@
 """Fast loading of the prebuilt cdktf provider bindings (issue #7).
 
 Importing ``cdktf_cdktf_provider_aws`` the normal way costs 15-30 s and ~0.9 GB,
-for two reasons this module removes:
+for two reasons this module removes (points 1 and 2); it also trims the jsii
+kernel's own start-up and memory (point 3):
 
 1. Python: the package's ``__init__.py`` ends with ``from . import <name>`` for
    every one of its ~2,100 submodules, and ``import cdktf_cdktf_provider_aws.vpc``
@@ -23,7 +24,16 @@ for two reasons this module removes:
    ``CDKTF_LAZY_INDEX_PACKAGES``); that preload script resolves these
    packages' main entry to ``lib/lazy-index.js`` when it exists. Any
    NODE_OPTIONS the user set are kept, and ``os.environ`` is restored as soon
-   as the kernel has started, so no other process sees the change.
+   as the kernel has started, so no other process sees the change. The same
+   preload lets the kernel read each assembly's type definitions file
+   (33 MB for aws) by range instead of holding all of it in memory.
+
+3. The jsii kernel process: jsii starts ``node bin/jsii-runtime.js``, a
+   wrapper that only spawns a second node process running the kernel and
+   relays its console output. ``_jsii_direct_runtime.js`` runs the kernel in
+   the first process instead (one node start-up and ~47 MB less), keeping
+   the protocol and the console relay jsii's Python side expects. A user's
+   own ``JSII_RUNTIME`` is respected.
 
 The synthesized output is byte-identical to the normal path; only the amount
 of code loaded differs.
@@ -47,7 +57,8 @@ layout, no ``lib/lazy-index.js``, jsii internals moved, install() called too
 late) that part falls back to the normal path and says so once per process
 (a ``RuntimeWarning`` from Python, a one-line stderr message from Node.js).
 
-Written against jsii 1.142 (``jsii._kernel.providers.process._NodeProcess``,
+Written against jsii 1.142 (``jsii._kernel.providers.process._NodeProcess``
+and its ``_jsii_runtime()``, the runtime's ``lib/program.js`` talking on fd 3,
 ``jsii._reference_map._submodule_fqn_map``) and the jsii-pacmak layout of
 cdktf-cdktf-provider-aws 20.x / -kubernetes 12.x.
 """
@@ -68,7 +79,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["install"]
+__all__ = ["enabled", "install"]
 
 #: Python package -> npm package of the prebuilt providers we load lazily.
 PROVIDERS: dict[str, str] = {
@@ -82,6 +93,9 @@ _OFF_VALUES = {"0", "false", "no", "off"}
 # Read by the preload script: which npm packages to resolve to lazy-index.js.
 _PACKAGES_ENV = "CDKTF_LAZY_INDEX_PACKAGES"
 _PRELOAD = Path(__file__).with_name("_jsii_lazy_preload.js")
+# The kernel without jsii's wrapper process, and where it finds jsii's kernel.
+_DIRECT_RUNTIME = Path(__file__).with_name("_jsii_direct_runtime.js")
+_PROGRAM_ENV = "CDKTF_JSII_PROGRAM"
 
 # A jsii-pacmak package __init__ ends with this comment and one
 # "from . import <submodule>" line per submodule.
@@ -99,7 +113,7 @@ def install() -> None:
     heavy), so it can be called as early as wanted.
     """
     global _installed
-    if _installed or not _enabled():
+    if _installed or not enabled():
         return
     _installed = True
     packages = []
@@ -113,7 +127,8 @@ def install() -> None:
         sys.meta_path.insert(0, _ProviderFinder(packages, patch_kernel=patch_kernel))
 
 
-def _enabled() -> bool:
+def enabled() -> bool:
+    """Whether the fast path is on: ``CDKTF_FAST_PROVIDERS`` unset or not an off value."""
     return os.environ.get(ENV_SWITCH, "1").strip().lower() not in _OFF_VALUES
 
 
@@ -307,7 +322,7 @@ def _patch_kernel_start() -> None:
     # duration of that call.
     @functools.wraps(start)
     def start_with_preload(self, *args, **kwargs):
-        with _environ(_kernel_environ()):
+        with _environ(_kernel_environ(_direct_program(self))):
             return start(self, *args, **kwargs)
 
     start_with_preload._cdktf_lazy_preload = True
@@ -320,14 +335,50 @@ def _kernel_started() -> bool:
     return any(name.endswith("._jsii") for name in sys.modules)
 
 
-def _kernel_environ() -> dict[str, str]:
+def _direct_program(process) -> Path | None:
+    """Arrange for ``process`` (a jsii ``_NodeProcess`` about to start) to run
+    the kernel without jsii's wrapper process; return the kernel program's
+    path, or None to keep jsii's normal start (see _jsii_direct_runtime.js).
+
+    jsii's start() runs ``node <self._jsii_runtime()>``, where that method
+    extracts jsii's embedded runtime into a temporary directory and returns
+    the wrapper's path, bin/jsii-runtime.js; the kernel is lib/program.js
+    beside it. We extract once here and make the method return our runtime
+    instead. A user's own JSII_RUNTIME is left alone.
+    """
+    if "JSII_RUNTIME" in os.environ:
+        return None
+    extract = getattr(process, "_jsii_runtime", None)
+    if not callable(extract) or not _DIRECT_RUNTIME.is_file():
+        _warn_once("unknown jsii runtime layout; the kernel runs in jsii's wrapper process", 4)
+        return None
+    wrapper = Path(extract())
+    program = wrapper.parent.parent / "lib" / "program.js"
+    if wrapper.name != "jsii-runtime.js" or not program.is_file():
+        _warn_once(f"no jsii kernel program beside {wrapper}; the kernel runs in jsii's wrapper "
+                   "process", 4)
+        process._jsii_runtime = lambda: str(wrapper)  # already extracted: do not do it twice
+        return None
+    process._jsii_runtime = lambda: str(_DIRECT_RUNTIME)
+    return program
+
+
+def _kernel_environ(direct_program: Path | None = None) -> dict[str, str]:
     """Variables for the kernel process, on top of the current environment."""
+    options = [os.environ.get("NODE_OPTIONS", "").strip(), f"--require {_node_quote(_PRELOAD)}"]
+    environ = {_PACKAGES_ENV: ",".join(PROVIDERS.values())}
+    if direct_program is not None:
+        # What jsii's wrapper passes to the kernel it spawns.
+        options.append("--preserve-symlinks")
+        environ[_PROGRAM_ENV] = str(direct_program)
+    environ["NODE_OPTIONS"] = " ".join(filter(None, options))
+    return environ
+
+
+def _node_quote(path: Path) -> str:
     # NODE_OPTIONS may quote values containing spaces; inside the quotes a
     # backslash escapes the next character.
-    quoted = str(_PRELOAD).replace("\\", "\\\\").replace('"', '\\"')
-    options = " ".join(filter(None, [os.environ.get("NODE_OPTIONS", "").strip(),
-                                     f'--require "{quoted}"']))
-    return {"NODE_OPTIONS": options, _PACKAGES_ENV: ",".join(PROVIDERS.values())}
+    return '"' + str(path).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @contextlib.contextmanager

@@ -6,9 +6,18 @@ per-submodule ones; `modules.provider_loading.install()` (run by `modules/__init
 makes them cheap. A struct passed directly as an argument may be a dict with snake_case
 keys; structs inside lists must be struct classes (jsii converts only the former), so
 those classes are imported here too.
+
+Names only an optional feature uses (the state bootstrap stack, the connectivity-check
+Job) are in `ON_DEMAND`: imported on first access (PEP 562), since importing them costs
+more than the rest of a synth's provider imports together (`job_v1` alone ~40 ms).
+Modules that use them refer to them as ``providers.<Name>`` where they build the
+resource, so importing those modules stays cheap; ``from modules.providers import
+<Name>`` works too, and imports the submodule at once.
 """
 
 # ruff: noqa: E402  (imports follow install())
+import importlib
+
 from modules import provider_loading
 
 provider_loading.install()
@@ -24,7 +33,6 @@ from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
-from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -38,21 +46,6 @@ from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import RdsClusterParam
 from cdktf_cdktf_provider_aws.route import Route
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
-from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfiguration,
-    S3BucketLifecycleConfigurationRule,
-    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
-    S3BucketLifecycleConfigurationRuleFilter,
-    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationA,
-    S3BucketServerSideEncryptionConfigurationRuleA,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 from cdktf_cdktf_provider_aws.secretsmanager_secret_rotation import SecretsmanagerSecretRotation
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.subnet import Subnet
@@ -60,10 +53,51 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 from cdktf_cdktf_provider_aws.vpc_peering_connection import VpcPeeringConnection
 from cdktf_cdktf_provider_aws.vpc_peering_connection_accepter import VpcPeeringConnectionAccepterA
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
-from cdktf_cdktf_provider_kubernetes.job_v1 import JobV1
 from cdktf_cdktf_provider_kubernetes.manifest import Manifest
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1
+
+#: Name -> submodule, for the names imported on first access (see the docstring).
+ON_DEMAND: dict[str, str] = {
+    # The state bootstrap stack (state.bootstrap).
+    "DynamodbTable": "cdktf_cdktf_provider_aws.dynamodb_table",
+    "S3Bucket": "cdktf_cdktf_provider_aws.s3_bucket",
+    "S3BucketLifecycleConfiguration": "cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration",
+    "S3BucketLifecycleConfigurationRule": "cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration",
+    "S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload": (
+        "cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration"
+    ),
+    "S3BucketLifecycleConfigurationRuleFilter": "cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration",
+    "S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration": (
+        "cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration"
+    ),
+    "S3BucketPolicy": "cdktf_cdktf_provider_aws.s3_bucket_policy",
+    "S3BucketPublicAccessBlock": "cdktf_cdktf_provider_aws.s3_bucket_public_access_block",
+    "S3BucketServerSideEncryptionConfigurationA": (
+        "cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration"
+    ),
+    "S3BucketServerSideEncryptionConfigurationRuleA": (
+        "cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration"
+    ),
+    "S3BucketVersioningA": "cdktf_cdktf_provider_aws.s3_bucket_versioning",
+    # The connectivity-check Job (rosa_clusters[].keycloak.connectivity_check).
+    "JobV1": "cdktf_cdktf_provider_kubernetes.job_v1",
+}
+
+
+def __getattr__(name: str):
+    """Import an `ON_DEMAND` name on first access; later accesses find it in globals()."""
+    submodule = ON_DEMAND.get(name)
+    if submodule is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(submodule), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(ON_DEMAND))
+
 
 __all__ = [
     "AwsProvider",

@@ -18,20 +18,7 @@ from modules.aws_provider import aws_provider
 from modules.backend import local_state
 from modules.config import DeploymentConfig
 from modules.kms_key import CustomerManagedKey
-from modules.providers import (
-    DynamodbTable,
-    S3Bucket,
-    S3BucketLifecycleConfiguration,
-    S3BucketLifecycleConfigurationRule,
-    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
-    S3BucketLifecycleConfigurationRuleFilter,
-    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
-    S3BucketPolicy,
-    S3BucketPublicAccessBlock,
-    S3BucketServerSideEncryptionConfigurationA,
-    S3BucketServerSideEncryptionConfigurationRuleA,
-    S3BucketVersioningA,
-)
+from modules import providers
 
 #: Stack id of the state bootstrap stack.
 STATE_STACK_ID = "state"
@@ -61,21 +48,23 @@ class StateStack(TerraformStack):
             for_log_groups=False,
             tags=tags,
         )
-        bucket = S3Bucket(self, "bucket", bucket=s3.bucket, lifecycle=keep, tags=tags)
+        bucket = providers.S3Bucket(self, "bucket", bucket=s3.bucket, lifecycle=keep, tags=tags)
         # Versioning: a bad apply or a corrupted state can be rolled back.
-        S3BucketVersioningA(self, "versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"})
-        S3BucketServerSideEncryptionConfigurationA(
+        providers.S3BucketVersioningA(
+            self, "versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}
+        )
+        providers.S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
             bucket=bucket.id,
             rule=[
-                S3BucketServerSideEncryptionConfigurationRuleA(
+                providers.S3BucketServerSideEncryptionConfigurationRuleA(
                     apply_server_side_encryption_by_default={"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn},
                     bucket_key_enabled=True,
                 )
             ],
         )
-        S3BucketPublicAccessBlock(
+        providers.S3BucketPublicAccessBlock(
             self,
             "public-access-block",
             bucket=bucket.id,
@@ -84,7 +73,7 @@ class StateStack(TerraformStack):
             ignore_public_acls=True,
             restrict_public_buckets=True,
         )
-        S3BucketPolicy(
+        providers.S3BucketPolicy(
             self,
             "tls-only",
             bucket=bucket.id,
@@ -104,20 +93,20 @@ class StateStack(TerraformStack):
                 }
             ),
         )
-        S3BucketLifecycleConfiguration(
+        providers.S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
             bucket=bucket.id,
             rule=[
-                S3BucketLifecycleConfigurationRule(
+                providers.S3BucketLifecycleConfigurationRule(
                     id="expire-old-state-versions",
                     status="Enabled",
-                    filter=[S3BucketLifecycleConfigurationRuleFilter()],
+                    filter=[providers.S3BucketLifecycleConfigurationRuleFilter()],
                     noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=90)
+                        providers.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=90)
                     ],
                     abort_incomplete_multipart_upload=[
-                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
+                        providers.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
                     ],
                 )
             ],
@@ -126,7 +115,7 @@ class StateStack(TerraformStack):
 
         if s3.locking == "dynamodb":
             assert s3.dynamodb_table is not None
-            DynamodbTable(
+            providers.DynamodbTable(
                 self,
                 "lock-table",
                 name=s3.dynamodb_table,

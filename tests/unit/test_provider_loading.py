@@ -22,7 +22,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PRELOAD = ROOT / "modules" / "_jsii_lazy_preload.js"
-USER_NODE_OPTIONS = "--no-deprecation"  # stands for whatever the user had set
+# Stands for whatever NODE_OPTIONS the user had set: a flag, and a script that
+# prints to the kernel's stdout and stderr (console, a node warning, a raw
+# write to fd 2) when the kernel first loads `constructs`.
+CONSOLE_SCRIPT = r"""
+const Module = require('module');
+const load = Module._load;
+let printed = false;
+Module._load = function (request, ...rest) {
+  if (!printed && request === 'constructs') {
+    printed = true;
+    console.log('kernel says hello on stdout: ü');
+    console.error('kernel says hello on stderr');
+    process.emitWarning('kernel warning');
+    require('fs').writeSync(2, 'kernel raw stderr\n');
+  }
+  return load.call(this, request, ...rest);
+};
+"""
+KERNEL_STDOUT = ["kernel says hello on stdout: ü"]
+KERNEL_STDERR = ["kernel says hello on stderr", "kernel raw stderr", "Warning: kernel warning"]
 
 # Synthesizes an aws and a kubernetes stack to argv[2], then writes a JSON
 # report to argv[3]. install() comes before anything that starts the kernel.
@@ -67,10 +86,12 @@ def environ_of(pid):
     return dict(item.split("=", 1) for item in items if "=" in item)
 
 
-# The node wrapper jsii starts, and the kernel process it spawns.
-wrapper = jsii.kernel.provider._process._process.pid
-with open(f"/proc/{wrapper}/task/{wrapper}/children") as f:
-    kernel = int(f.read().split()[0])
+# The node process jsii starts and, when that is jsii's wrapper, the kernel
+# process it spawns.
+started = jsii.kernel.provider._process._process.pid
+with open(f"/proc/{started}/task/{started}/children") as f:
+    children = [int(pid) for pid in f.read().split()]
+kernel = children[0] if children else started
 
 # Lazy attribute access, from-import and an unknown name on the package.
 import cdktf_cdktf_provider_aws as pkg
@@ -102,7 +123,8 @@ for registry in (_reference_map._types, _reference_map._data_types,
 with open(report_path, "w") as f:
     json.dump({
         "aws_modules_after_one_import": aws_modules_after_one_import,
-        "wrapper_node_options": environ_of(wrapper).get("NODE_OPTIONS"),
+        "node_processes": 1 + len(children),
+        "started_node_options": environ_of(started).get("NODE_OPTIONS"),
         "kernel_node_options": environ_of(kernel).get("NODE_OPTIONS"),
         "own_node_options": os.environ.get("NODE_OPTIONS"),
         "own_lazy_packages": os.environ.get("CDKTF_LAZY_INDEX_PACKAGES"),
@@ -129,12 +151,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         pytest.skip("reads the kernel's environment from /proc (Linux)")
     base = tmp_path_factory.mktemp("provider_loading")
     (base / "app.py").write_text(APP)
+    (base / "console.js").write_text(CONSOLE_SCRIPT)
+    user_node_options = f'--no-deprecation --require "{base / "console.js"}"'
     procs = {}
     for mode, switch in (("fast", "1"), ("naive", "0")):
         env = {
             **os.environ,
             "CDKTF_FAST_PROVIDERS": switch,
-            "NODE_OPTIONS": USER_NODE_OPTIONS,
+            "NODE_OPTIONS": user_node_options,
             "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
         }
         env.pop("CDKTF_LAZY_INDEX_PACKAGES", None)
@@ -147,7 +171,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         stdout, stderr = proc.communicate(timeout=600)
         assert proc.returncode == 0, f"{mode} run failed:\n{stdout}\n{stderr}"
         report = json.loads((base / f"{mode}.json").read_text())
-        results[mode] = {"report": report, "out": base / mode, "stderr": stderr}
+        results[mode] = {"report": report, "out": base / mode, "stdout": stdout,
+                         "stderr": stderr, "user_node_options": user_node_options}
     return results
 
 
@@ -163,8 +188,10 @@ def test_switch_off_loads_every_submodule_and_leaves_node_alone(runs):
     report = runs["naive"]["report"]
     # ~2,100 submodules, each also registered as "<name>._private" by publication.
     assert len(report["aws_modules_after_one_import"]) > 2000
-    assert report["kernel_node_options"] == USER_NODE_OPTIONS
-    assert report["wrapper_node_options"] == USER_NODE_OPTIONS
+    # jsii's own start: its wrapper process and the kernel it spawns.
+    assert report["node_processes"] == 2
+    assert report["kernel_node_options"] == runs["naive"]["user_node_options"]
+    assert report["started_node_options"] == runs["naive"]["user_node_options"]
 
 
 def test_fast_path_loads_only_imported_submodules(runs):
@@ -182,11 +209,23 @@ def test_fast_path_loads_only_imported_submodules(runs):
 
 def test_preload_reaches_only_the_kernel_and_keeps_user_options(runs):
     report = runs["fast"]["report"]
-    expected = f'{USER_NODE_OPTIONS} --require "{PRELOAD}"'
-    assert report["kernel_node_options"] == expected
+    user = runs["fast"]["user_node_options"]
+    # One node process: the kernel itself, without jsii's wrapper.
+    assert report["node_processes"] == 1
+    assert report["kernel_node_options"] == f'{user} --require "{PRELOAD}" --preserve-symlinks'
     # Restored once the kernel was up: later subprocesses do not inherit it.
-    assert report["own_node_options"] == USER_NODE_OPTIONS
+    assert report["own_node_options"] == user
     assert report["own_lazy_packages"] is None
+
+
+@pytest.mark.parametrize("mode", ["fast", "naive"])
+def test_kernel_console_output_reaches_stdout_and_stderr(runs, mode):
+    # Without the wrapper, the kernel's stdout is the API channel; what it
+    # prints must still arrive, on the right stream, as with jsii's wrapper.
+    stdout, stderr = runs[mode]["stdout"].splitlines(), runs[mode]["stderr"]
+    assert stdout == KERNEL_STDOUT
+    for line in KERNEL_STDERR:
+        assert line in stderr
 
 
 @pytest.mark.parametrize("mode", ["fast", "naive"])
@@ -261,3 +300,116 @@ def test_split_eager_imports_keeps_the_head_verbatim(provider_loading):
     assert names == ["a", "b"]
     # A prefix of the file (so line numbers hold), minus only the trailing block.
     assert kept == head.rstrip("\n") + "\n"
+
+
+# --- the preload's range reads of the kernel's type definitions --------------
+
+RANGE_SCRIPT = r"""
+const fs = require('fs');
+const file = process.argv[2];
+const defs = fs.readFileSync(file);
+const first = defs.toString('utf-8', 0, 9);
+// Same length, new bytes: a positioned read sees them, a copy in memory would not.
+fs.writeFileSync(file, '{"b":222}\n{"c":3}\n');
+const second = defs.toString('utf-8', 0, 9);
+const length = defs.length;  // any other use: the file, read whole
+console.log(JSON.stringify({
+  first, second, length,
+  isBuffer: Buffer.isBuffer(defs),
+  last: defs.toString('utf-8', 10, 17),
+  withEncoding: typeof fs.readFileSync(file, 'utf-8'),
+  other: Buffer.isBuffer(fs.readFileSync(process.argv[3])),
+}));
+"""
+
+
+def test_preload_reads_type_definitions_by_range(tmp_path):
+    defs = tmp_path / "pkg" / ".jsii.runtime-defs.v1.jsonl"
+    defs.parent.mkdir()
+    defs.write_text('{"a":111}\n{"c":3}\n')
+    other = tmp_path / "other.json"
+    other.write_text("{}")
+    script = tmp_path / "range.js"
+    script.write_text(RANGE_SCRIPT)
+    env = {**os.environ, "CDKTF_LAZY_INDEX_PACKAGES": "@cdktf/provider-aws"}
+    result = subprocess.run(["node", "--require", str(PRELOAD), str(script), str(defs), str(other)],
+                            env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(result.stdout) == {
+        "first": '{"a":111}',
+        "second": '{"b":222}',
+        "length": 18,
+        "isBuffer": True,
+        "last": '{"c":3}',
+        "withEncoding": "string",
+        "other": True,
+    }
+
+
+# --- the kernel without jsii's wrapper: when it is not used ------------------
+
+
+class _FakeNodeProcess:
+    """Stands in for jsii's _NodeProcess: `_jsii_runtime()` returns `runtime`."""
+
+    def __init__(self, runtime: Path) -> None:
+        self.extracted = 0
+        self._runtime = runtime
+
+    def _jsii_runtime(self) -> str:
+        self.extracted += 1
+        return str(self._runtime)
+
+
+def _jsii_runtime_tree(root: Path, *, with_program: bool) -> Path:
+    (root / "bin").mkdir(parents=True)
+    (root / "lib").mkdir()
+    wrapper = root / "bin" / "jsii-runtime.js"
+    wrapper.write_text("")
+    if with_program:
+        (root / "lib" / "program.js").write_text("")
+    return wrapper
+
+
+def test_direct_kernel_replaces_the_wrapper(provider_loading, tmp_path, monkeypatch):
+    monkeypatch.delenv("JSII_RUNTIME", raising=False)
+    process = _FakeNodeProcess(_jsii_runtime_tree(tmp_path, with_program=True))
+    assert provider_loading._direct_program(process) == tmp_path / "lib" / "program.js"
+    assert process._jsii_runtime() == str(provider_loading._DIRECT_RUNTIME)
+    environ = provider_loading._kernel_environ(tmp_path / "lib" / "program.js")
+    assert environ["CDKTF_JSII_PROGRAM"] == str(tmp_path / "lib" / "program.js")
+    assert environ["NODE_OPTIONS"].endswith(" --preserve-symlinks")
+
+
+def test_direct_kernel_respects_a_users_jsii_runtime(provider_loading, tmp_path, monkeypatch):
+    monkeypatch.setenv("JSII_RUNTIME", "/opt/my-runtime.js")
+    process = _FakeNodeProcess(_jsii_runtime_tree(tmp_path, with_program=True))
+    assert provider_loading._direct_program(process) is None
+    assert process.extracted == 0
+    assert "CDKTF_JSII_PROGRAM" not in provider_loading._kernel_environ(None)
+
+
+def test_direct_kernel_falls_back_without_a_program_beside_the_wrapper(provider_loading, tmp_path, monkeypatch):
+    monkeypatch.delenv("JSII_RUNTIME", raising=False)
+    wrapper = _jsii_runtime_tree(tmp_path, with_program=False)
+    process = _FakeNodeProcess(wrapper)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert provider_loading._direct_program(process) is None
+    assert [str(w.message) for w in caught] == [
+        f"cdktf fast providers: no jsii kernel program beside {wrapper}; "
+        "the kernel runs in jsii's wrapper process"
+    ]
+    # jsii's start() gets the wrapper it would have extracted, without a second extraction.
+    assert process._jsii_runtime() == str(wrapper)
+    assert process.extracted == 1
+
+
+@pytest.mark.parametrize(("switch", "gc_enabled"), [("1", False), ("0", True)])
+def test_switch_also_governs_main_garbage_collector(switch, gc_enabled):
+    # main.py turns Python's cyclic GC off on the fast path; the switch gives stock behaviour.
+    result = subprocess.run(
+        [sys.executable, "-c", "import gc, main; print(gc.isenabled())"],
+        cwd=ROOT, env={**os.environ, "CDKTF_FAST_PROVIDERS": switch},
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    assert result.stdout.strip() == str(gc_enabled)
