@@ -23,6 +23,11 @@ const STDERR = 2;
 
 const program = process.env.CDKTF_JSII_PROGRAM;
 delete process.env.CDKTF_JSII_PROGRAM;
+if (!program) {
+  process.stderr.write('cdktf fast providers: CDKTF_JSII_PROGRAM is not set; ' +
+    'this script is started by modules/provider_loading.py\n');
+  process.exit(2);
+}
 
 const { readSync, writeSync } = fs;
 

@@ -38,8 +38,9 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 #: The Keycloak CR's API version (Keycloak Operator 26, `keycloaks.k8s.keycloak.org`).
 KEYCLOAK_API_VERSION = "k8s.keycloak.org/v2alpha1"
-#: External Secrets Operator API version of SecretStore and ExternalSecret.
-ESO_API_VERSION = "external-secrets.io/v1beta1"
+#: External Secrets Operator API version of SecretStore and ExternalSecret: served since
+#: ESO 0.16; ESO 0.17 (May 2025) stopped serving the older `v1beta1`.
+ESO_API_VERSION = "external-secrets.io/v1"
 #: Keycloak's `db-driver` for the AWS Advanced JDBC Wrapper, as the guide sets it.
 AWS_WRAPPER_DRIVER = "software.amazon.jdbc.Driver"
 #: Default SecretStore name (one per Keycloak namespace).

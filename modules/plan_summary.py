@@ -9,7 +9,9 @@ Input: one `terraform show -json <planfile>` document per stack. Output, in this
 3. a CAUTION block when a resource that holds or reaches the data (`DATA_RESOURCE_TYPES`)
    would be destroyed or replaced, one line per resource naming stack, address and the
    attribute paths forcing the replacement (the plan's `replace_paths`), else one line
-   saying nothing of the kind happens;
+   saying nothing of the kind happens; then a WARNING block when an update gives the
+   cluster's master user a new password (`PASSWORD_ATTRIBUTES`), which Keycloak only
+   learns when its stacks are applied too;
 4. per stack the counts to add, change, replace, destroy (or "no changes");
 5. per stack with changes a table: address, action, and for updates and replacements the
    names of the changed top-level attributes;
@@ -76,6 +78,11 @@ DATA_RESOURCE_TYPES = (
 )
 _DATA_RANK = {resource_type: rank for rank, resource_type in enumerate(DATA_RESOURCE_TYPES)}
 
+#: `aws_rds_cluster` attributes whose update gives the master user a new password: a new
+#: variable value, or a switch between the RDS-managed secret and the variable (turning
+#: management off also makes RDS delete the secret it managed).
+PASSWORD_ATTRIBUTES = ("manage_master_user_password", "master_password")
+
 # Readable words for the plan JSON's `action_reason` of a destroy or replacement.
 _REASONS = {
     "replace_because_tainted": "the object is tainted",
@@ -127,6 +134,13 @@ class ResourceChange:
     def at_risk(self) -> bool:
         """True when a resource that holds or reaches the data is destroyed or replaced."""
         return self.destructive and self.type in _DATA_RANK
+
+    @property
+    def password_attributes(self) -> tuple[str, ...]:
+        """The `PASSWORD_ATTRIBUTES` an update of the cluster changes; empty otherwise."""
+        if self.action != "update" or self.type != "aws_rds_cluster":
+            return ()
+        return tuple(name for name in PASSWORD_ATTRIBUTES if name in self.attributes)
 
 
 @dataclass(frozen=True)
@@ -401,6 +415,11 @@ class _Model:
         found = [(s.name, c) for s in self.stacks for c in s.changes if c.at_risk]
         return sorted(found, key=lambda item: (_importance(item[1]), item[0]))
 
+    @property
+    def password_changes(self) -> list[tuple[str, ResourceChange]]:
+        """(stack, change) of every cluster update that changes the master password."""
+        return [(s.name, c) for s in self.stacks for c in s.changes if c.password_attributes]
+
 
 def _failure_block(failed: Sequence[str]) -> list[str]:
     if not failed:
@@ -432,6 +451,25 @@ def _warning_block(model: _Model, cuts: _Cuts) -> list[str]:
     lines += ["> " + warning_line(stack, change) for stack, change in kept]
     if len(kept) < n:
         lines.append(f"> - ... and {n - len(kept)} more (left out to fit the comment limit)")
+    return lines + [""]
+
+
+def _password_block(model: _Model) -> list[str]:
+    changes = model.password_changes
+    if not changes:
+        return []
+    lines = [
+        "> [!WARNING]",
+        "> **The database password changes.** Keycloak holds the old one until its stacks are"
+        " applied: apply every `keycloak-*` stack right after this change, or Keycloak cannot"
+        " open new connections.",
+    ]
+    for stack, change in changes:
+        attributes = ", ".join(code(name) for name in change.password_attributes)
+        line = f"> - {code(stack)}: {code(change.address)} changes {attributes}"
+        if "manage_master_user_password" in change.password_attributes:
+            line += " (turning it off makes RDS delete the master secret it managed)"
+        lines.append(line)
     return lines + [""]
 
 
@@ -483,6 +521,7 @@ def _compose(model: _Model, cuts: _Cuts) -> str:
         "",
         *_failure_block(model.failed),
         *_warning_block(model, cuts),
+        *_password_block(model),
         *_cut_note(model, cuts),
         "**Changes per stack** (a replacement counts once, under replace):",
         "",

@@ -72,12 +72,13 @@ class RosaPeering(Construct):
         rosa_region = rosa.region or aurora.region
         same_account_and_region = not cross_account and rosa_region == aurora.region
 
-        self.rosa_vpc_id = self._find_rosa_vpc(rosa, rosa_provider)
+        self.rosa_vpc_id, vpc_found_by_tags = self._find_rosa_vpc(rosa, rosa_provider)
         if rosa.machine_cidr is not None:
             self.machine_cidr = str(rosa.machine_cidr)
         else:
-            # Default: the whole ROSA VPC, which holds the machine CIDR.
-            rosa_vpc = DataAwsVpc(self, "rosa-vpc", provider=rosa_provider, id=self.rosa_vpc_id)
+            # Default: the whole ROSA VPC, which holds the machine CIDR. A VPC found by its
+            # tags already carries its CIDR; otherwise look the VPC up by id.
+            rosa_vpc = vpc_found_by_tags or DataAwsVpc(self, "rosa-vpc", provider=rosa_provider, id=self.rosa_vpc_id)
             self.machine_cidr = rosa_vpc.cidr_block
 
         peering_tags = {**tags, "Name": f"{rosa.name}-to-aurora", "RosaCluster": rosa.name}
@@ -157,11 +158,12 @@ class RosaPeering(Construct):
             tags={**tags, "Name": f"{rosa.name}-postgresql", "RosaCluster": rosa.name},
         )
 
-    def _find_rosa_vpc(self, rosa: RosaClusterSpec, provider: TerraformProvider) -> str:
-        """The ROSA VPC id: given, or found from a worker node's DNS name, or by tags."""
+    def _find_rosa_vpc(self, rosa: RosaClusterSpec, provider: TerraformProvider) -> tuple[str, DataAwsVpc | None]:
+        """(ROSA VPC id, the VPC data source when found by tags): the id given, or found
+        from a worker node's DNS name, or by tags."""
         finder = rosa.vpc
         if finder.id:
-            return finder.id
+            return finder.id, None
         if finder.node_private_dns:
             # Guide: describe-instances --filters Name=private-dns-name,Values=<node>.
             node = DataAwsInstance(
@@ -170,5 +172,6 @@ class RosaPeering(Construct):
                 provider=provider,
                 filter=[DataAwsInstanceFilter(name="private-dns-name", values=[finder.node_private_dns])],
             )
-            return DataAwsSubnet(self, "rosa-node-subnet", provider=provider, id=node.subnet_id).vpc_id
-        return DataAwsVpc(self, "rosa-vpc-by-tags", provider=provider, tags=finder.tags).id
+            return DataAwsSubnet(self, "rosa-node-subnet", provider=provider, id=node.subnet_id).vpc_id, None
+        vpc = DataAwsVpc(self, "rosa-vpc-by-tags", provider=provider, tags=finder.tags)
+        return vpc.id, vpc

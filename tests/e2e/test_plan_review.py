@@ -249,4 +249,7 @@ def test_a_sensitive_change_never_shows_its_value(deployment: Deployment, tmp_pa
     assert row.startswith(f"| `{cluster['address']}` | update | ")
     assert "`master_password` (sensitive)" in row
     assert NO_RISK in text.splitlines()
+    # Keycloak's password changes, and RDS drops the secret it managed: said up front.
+    assert (f"> - `aurora`: `{cluster['address']}` changes `manage_master_user_password`, `master_password`"
+            " (turning it off makes RDS delete the master secret it managed)") in text.splitlines()
 

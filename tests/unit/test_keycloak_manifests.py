@@ -201,7 +201,7 @@ def test_secret_store_reads_secrets_manager_in_the_aurora_region_through_irsa() 
     store = secret_store(keycloak(namespace="identity"), region="eu-west-1")
     assert store.filename == "secret-store.yaml"
     assert yaml.safe_load(store.text) == store.document == {
-        "apiVersion": "external-secrets.io/v1beta1",
+        "apiVersion": "external-secrets.io/v1",
         "kind": "SecretStore",
         "metadata": {"name": "aurora-secrets-manager", "namespace": "identity"},
         "spec": {
@@ -230,7 +230,7 @@ def test_external_secret_fills_the_keycloak_secret_from_the_master_secret() -> N
     synced = external_secret(keycloak(refresh_interval="15m"), secret_arn=SECRET_ARN)
     assert synced.filename == "external-secret.yaml"
     assert yaml.safe_load(synced.text) == synced.document == {
-        "apiVersion": "external-secrets.io/v1beta1",
+        "apiVersion": "external-secrets.io/v1",
         "kind": "ExternalSecret",
         "metadata": {"name": "keycloak-db-secret", "namespace": "keycloak"},
         "spec": {

@@ -159,6 +159,19 @@ def test_machine_cidr_defaults_to_the_rosa_vpc_cidr(synth: Synth, config_data: d
     assert by_path(stack, "aws_route")["peering-rosa-site-a/peering/route-to-rosa"]["destination_cidr_block"] == vpc_cidr
 
 
+def test_machine_cidr_of_a_vpc_found_by_tags_comes_from_that_lookup(
+    synth: Synth, config_data: dict[str, Any]
+) -> None:
+    del config_data["rosa_clusters"][1]["machine_cidr"]
+    stack = synth(config_data)["peering-rosa-site-b"]
+    # One lookup of the VPC, not a second one by the id the first one found.
+    (address,) = data(stack, "aws_vpc")
+    vpc_cidr = f"${{data.aws_vpc.{address}.cidr_block}}"
+    assert data(stack, "aws_vpc")[address]["tags"] == {"Name": "rosa-site-b-vpc"}
+    assert only(stack, "aws_vpc_security_group_ingress_rule")["cidr_ipv4"] == vpc_cidr
+    assert by_path(stack, "aws_route")["peering-rosa-site-b/peering/route-to-rosa"]["destination_cidr_block"] == vpc_cidr
+
+
 def test_no_rosa_clusters_means_only_the_aurora_stack(synth: Synth, config_data: dict[str, Any]) -> None:
     config_data["rosa_clusters"] = []
     assert list(synth(config_data)) == ["aurora"]

@@ -212,8 +212,66 @@ def test_no_warning_for_other_types_or_for_creates_and_updates() -> None:
     )
     text = render({"aurora": doc})
     assert "[!CAUTION]" not in text
+    assert "[!WARNING]" not in text
     assert warning_lines(text) == []
     assert "No resource that holds or reaches the data would be destroyed or replaced." in lines(text)
+
+
+# --- the master password changes -------------------------------------------------------
+
+PASSWORD_WARNING = [
+    "> [!WARNING]",
+    "> **The database password changes.** Keycloak holds the old one until its stacks are applied: apply every"
+    " `keycloak-*` stack right after this change, or Keycloak cannot open new connections.",
+]
+
+
+def test_switching_from_the_managed_secret_to_the_variable_warns_that_rds_deletes_it() -> None:
+    doc = plan(
+        change(
+            CLUSTER,
+            ["update"],
+            {"manage_master_user_password": True, "master_password": None, "port": 5432},
+            {"manage_master_user_password": None, "master_password": "S3cret-from-TF_VAR", "port": 5432},
+            after_sensitive={"master_password": True},
+        ),
+        change("aws_secretsmanager_secret_rotation.rotation", ["delete"], {"rotation_enabled": True}, None),
+    )
+    text = render({"aurora": doc})
+    start = lines(text).index("> [!WARNING]")
+    assert lines(text)[start:start + 4] == [
+        *PASSWORD_WARNING,
+        f"> - `aurora`: `{CLUSTER}` changes `manage_master_user_password`, `master_password` (turning it off"
+        " makes RDS delete the master secret it managed)",
+        "",
+    ]
+    assert "S3cret-from-TF_VAR" not in text
+    # After the data-at-risk verdict, before the counts.
+    assert text.index("No resource that holds") < text.index("> [!WARNING]") < text.index("**Changes per stack**")
+
+
+def test_a_new_variable_password_warns_without_the_secret_note() -> None:
+    doc = plan(
+        change(
+            CLUSTER,
+            ["update"],
+            {"master_password": "old-value-1"},
+            {"master_password": "new-value-2"},
+            before_sensitive={"master_password": True},
+            after_sensitive={"master_password": True},
+        )
+    )
+    text = render({"aurora": doc})
+    start = lines(text).index("> [!WARNING]")
+    assert lines(text)[start:start + 3] == [*PASSWORD_WARNING, f"> - `aurora`: `{CLUSTER}` changes `master_password`"]
+
+
+def test_an_unchanged_password_or_a_replaced_cluster_gives_no_password_warning() -> None:
+    same = change(CLUSTER, ["update"], {"master_password": "same", "port": 1}, {"master_password": "same", "port": 2})
+    replaced = change(CLUSTER, ["delete", "create"], {"master_password": "a"}, {"master_password": "b"},
+                      replace_paths=[["cluster_identifier"]])
+    for doc in (plan(same), plan(replaced)):
+        assert "[!WARNING]" not in render({"aurora": doc})
 
 
 def test_an_errored_plan_still_shows_what_it_planned() -> None:
