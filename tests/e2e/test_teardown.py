@@ -81,6 +81,7 @@ def lift_protection(deployment: Deployment) -> None:
 
 def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
     vpc_id = deployment.outputs()["aurora"]["vpc_id"]
+    peering_b = peering_of(deployment, deployment.rosa["rosa-site-b"])["VpcPeeringConnectionId"]
     lift_protection(deployment)
     (cluster,) = deployment.client("rds").describe_db_clusters(DBClusterIdentifier="keycloak-aurora")["DBClusters"]
     assert cluster["DeletionProtection"] is False
@@ -89,7 +90,11 @@ def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
     # --ignore-missing-stack-dependencies starts the same stack's destroy over and over
     # until the first one blocks on its output (seen here, 2026-11).
     for stack in ("peering-rosa-site-a", "peering-rosa-site-b", "aurora"):
-        deployment.cdktf("destroy", stack, "--auto-approve", "--skip-provider-lock", WITHOUT_KEYCLOAK_STACKS)
+        result = deployment.cdktf("destroy", stack, "--auto-approve", "--skip-provider-lock", WITHOUT_KEYCLOAK_STACKS)
+        if stack == "peering-rosa-site-b":
+            (state,) = deployment.client("ec2").describe_vpc_peering_connections(
+                VpcPeeringConnectionIds=[peering_b])["VpcPeeringConnections"]
+            assert state["Status"]["Code"] == "deleted", f"{stack} left its peering:\n{result.stdout[-4000:]}"
 
     rds, ec2 = deployment.client("rds"), deployment.client("ec2")
     assert rds.describe_db_clusters()["DBClusters"] == []
@@ -100,4 +105,6 @@ def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
     snapshots = rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier="keycloak-aurora-final")["DBClusterSnapshots"]
     assert [s["DBClusterIdentifier"] for s in snapshots] == ["keycloak-aurora"]
     peerings = ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
-    assert all(p["Status"]["Code"] == "deleted" for p in peerings)
+    left = [(p["VpcPeeringConnectionId"], p["Status"]["Code"], p.get("Tags")) for p in peerings
+            if p["Status"]["Code"] != "deleted"]
+    assert left == []
