@@ -19,6 +19,12 @@ Patches:
   sets a new password. Cancelling its rotation is refused for want of a
   Lambda; real AWS turns rotation off. See :func:`_patch_managed_secret_rotation`.
 
+Requests are served one at a time (:func:`_serialize_requests`): moto's
+backends are plain dicts without locks, and its threaded server once answered
+the second of two concurrent ``AuthorizeSecurityGroupIngress`` calls with
+``InvalidPermission.Duplicate``; a request that fails half-done can also make
+the SDK retry a create that already happened. AWS serialises such calls itself.
+
 Environment set before moto is imported:
 
 * ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` so AWS managed IAM policies exist.
@@ -163,6 +169,33 @@ def apply_patches() -> None:
     _patch_managed_secret_rotation()
 
 
+def _serialize_requests() -> None:
+    """Let moto's threaded server run one request through moto at a time.
+
+    Connections are still accepted and read concurrently (so one slow client
+    blocks nobody's connection), but the application, and the body it
+    returns, run under one lock.
+    """
+    import threading
+
+    import moto.server
+
+    lock = threading.Lock()
+    run_simple = moto.server.run_simple
+
+    def serialized(app):  # type: ignore[no-untyped-def]
+        def application(environ, start_response):  # type: ignore[no-untyped-def]
+            with lock:
+                return list(app(environ, start_response))
+
+        return application
+
+    def run_simple_serialized(host, port, application, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return run_simple(host, port, serialized(application), *args, **kwargs)
+
+    moto.server.run_simple = run_simple_serialized
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse ``--port`` (required) and serve moto on 127.0.0.1 until signalled."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -170,6 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     apply_patches()
+    _serialize_requests()
 
     from moto.server import main as moto_main
 
