@@ -57,31 +57,32 @@ from cdktf_cdktf_provider_kubernetes.manifest import Manifest
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1
 
-#: Name -> submodule, for the names imported on first access (see the docstring).
-ON_DEMAND: dict[str, str] = {
+#: Submodule -> its names that are imported on first access (see the docstring).
+_ON_DEMAND_BY_SUBMODULE: dict[str, tuple[str, ...]] = {
     # The state bootstrap stack (state.bootstrap).
-    "DynamodbTable": "cdktf_cdktf_provider_aws.dynamodb_table",
-    "S3Bucket": "cdktf_cdktf_provider_aws.s3_bucket",
-    "S3BucketLifecycleConfiguration": "cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration",
-    "S3BucketLifecycleConfigurationRule": "cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration",
-    "S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload": (
-        "cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration"
+    "cdktf_cdktf_provider_aws.dynamodb_table": ("DynamodbTable",),
+    "cdktf_cdktf_provider_aws.s3_bucket": ("S3Bucket",),
+    "cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration": (
+        "S3BucketLifecycleConfiguration",
+        "S3BucketLifecycleConfigurationRule",
+        "S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload",
+        "S3BucketLifecycleConfigurationRuleFilter",
+        "S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration",
     ),
-    "S3BucketLifecycleConfigurationRuleFilter": "cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration",
-    "S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration": (
-        "cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration"
+    "cdktf_cdktf_provider_aws.s3_bucket_policy": ("S3BucketPolicy",),
+    "cdktf_cdktf_provider_aws.s3_bucket_public_access_block": ("S3BucketPublicAccessBlock",),
+    "cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration": (
+        "S3BucketServerSideEncryptionConfigurationA",
+        "S3BucketServerSideEncryptionConfigurationRuleA",
     ),
-    "S3BucketPolicy": "cdktf_cdktf_provider_aws.s3_bucket_policy",
-    "S3BucketPublicAccessBlock": "cdktf_cdktf_provider_aws.s3_bucket_public_access_block",
-    "S3BucketServerSideEncryptionConfigurationA": (
-        "cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration"
-    ),
-    "S3BucketServerSideEncryptionConfigurationRuleA": (
-        "cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration"
-    ),
-    "S3BucketVersioningA": "cdktf_cdktf_provider_aws.s3_bucket_versioning",
+    "cdktf_cdktf_provider_aws.s3_bucket_versioning": ("S3BucketVersioningA",),
     # The connectivity-check Job (rosa_clusters[].keycloak.connectivity_check).
-    "JobV1": "cdktf_cdktf_provider_kubernetes.job_v1",
+    "cdktf_cdktf_provider_kubernetes.job_v1": ("JobV1",),
+}
+
+#: Name -> submodule, for the names imported on first access.
+ON_DEMAND: dict[str, str] = {
+    name: submodule for submodule, names in _ON_DEMAND_BY_SUBMODULE.items() for name in names
 }
 
 

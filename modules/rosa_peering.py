@@ -78,7 +78,9 @@ class RosaPeering(Construct):
         else:
             # Default: the whole ROSA VPC, which holds the machine CIDR. A VPC found by its
             # tags already carries its CIDR; otherwise look the VPC up by id.
-            rosa_vpc = vpc_found_by_tags or DataAwsVpc(self, "rosa-vpc", provider=rosa_provider, id=self.rosa_vpc_id)
+            rosa_vpc = vpc_found_by_tags
+            if rosa_vpc is None:
+                rosa_vpc = DataAwsVpc(self, "rosa-vpc", provider=rosa_provider, id=self.rosa_vpc_id)
             self.machine_cidr = rosa_vpc.cidr_block
 
         peering_tags = {**tags, "Name": f"{rosa.name}-to-aurora", "RosaCluster": rosa.name}

@@ -172,9 +172,9 @@ def apply_patches() -> None:
 def _serialize_requests() -> None:
     """Let moto's threaded server run one request through moto at a time.
 
-    Connections are still accepted and read concurrently (so one slow client
-    blocks nobody's connection), but the application, and the body it
-    returns, run under one lock.
+    Connections are still accepted and their request lines and headers
+    parsed concurrently, but the application (which reads the request body)
+    and the response body it returns run under one lock.
     """
     import threading
 
