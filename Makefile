@@ -21,7 +21,7 @@ endif
 # (air-gapped machines); without it Terraform uses the public registry.
 TF_RC := .build/terraformrc
 
-.PHONY: help install synth test test-unit test-e2e scan render deploy destroy bench clean
+.PHONY: help install synth test test-unit test-e2e scan render deploy destroy bench docs golden clean
 
 help:
 	@echo "make synth     synthesize every stack of \$$CONFIG (default: config/example.yaml) into cdktf.out/"
@@ -32,6 +32,8 @@ help:
 	@echo "make deploy    cdktf deploy every stack (STACKS='aurora peering-*' to pick)"
 	@echo "make destroy   cdktf destroy every stack"
 	@echo "make bench     synth speed and memory benchmark"
+	@echo "make docs      regenerate README.md's config reference from the config model"
+	@echo "make golden    regenerate tests/golden/ (the synthesized JSON of every config; review the diff)"
 
 install: .venv/.synced node_modules/.installed
 
@@ -54,8 +56,13 @@ synth: .venv/.synced
 	pipenv run python main.py
 	@echo "Terraform JSON for every stack is in cdktf.out/stacks/"
 
+# Tests run in parallel: the unit tests spread over the workers; each end-to-end world (the
+# main deployment, and each scenario with a moto server of its own) stays on one worker
+# (xdist groups), so independent worlds deploy side by side while RDS waiters wait.
+TEST_WORKERS ?= 3
+
 test: install
-	pipenv run pytest
+	pipenv run pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-unit: .venv/.synced
 	pipenv run pytest -m "not e2e"
@@ -71,7 +78,7 @@ scan: .venv/.synced
 # output -json` of the aurora stack, or a directory of <stack>.json files.
 OUTPUTS ?= outputs.json
 render: .venv/.synced
-	pipenv run python -m modules.render_keycloak --outputs $(OUTPUTS) --out-dir rendered
+	pipenv run python -m modules.keycloak.render --outputs $(OUTPUTS) --out-dir rendered
 
 # Stack names or patterns, space-separated; each is quoted so the shell expands no glob.
 STACKS ?= *
@@ -86,6 +93,12 @@ destroy: install $(TF_RC)
 
 bench: install
 	pipenv run python bench/synth_bench.py $(ARGS)
+
+docs: .venv/.synced
+	pipenv run python -m modules.config.reference --write README.md
+
+golden: .venv/.synced
+	pipenv run python -m tests.golden --update
 
 clean:
 	rm -rf cdktf.out .build .pytest_cache

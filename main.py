@@ -11,25 +11,14 @@ import gc
 import os
 import sys
 
-# jsii warns on every start that Node.js 20 is past end-of-life; it works, and the noise
-# would bury real messages. Set before anything imports jsii.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-from modules import provider_loading  # noqa: E402  (cheap; installs the fast provider loading)
-
-# A synth is a short-lived process that builds one object graph and exits. Python's cyclic
-# garbage collector would walk the tens of thousands of long-lived objects jsii creates
-# again and again (about 50 ms of a 0.8 s synth) and reclaim next to nothing (the peak RSS
-# is the same either way), so it stays off. The fast-path switch turns this off too:
-# CDKTF_FAST_PROVIDERS=0 gives the stock behaviour.
-FAST = provider_loading.enabled()
-if FAST:
-    gc.disable()
-
-from modules.config import ConfigError, load_config, selected_config_path  # noqa: E402
+from modules import fastsynth
+from modules.config import ConfigError, load_config, selected_config_path
 
 
 def main() -> int:
+    # jsii warns on every start that Node.js 20 is past end-of-life; it works, and the
+    # noise would bury real messages. Set before anything imports jsii.
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     path = selected_config_path()
     try:
         config = load_config(path)
@@ -37,11 +26,21 @@ def main() -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
+    fast = fastsynth.enabled()
+    fastsynth.install()  # before the first import of cdktf (below): the kernel starts then
+    if fast:
+        # A synth is a short-lived process that builds one object graph and exits. Python's
+        # cyclic garbage collector would walk the tens of thousands of long-lived objects
+        # jsii creates again and again (about 50 ms of a 0.8 s synth) and reclaim next to
+        # nothing (the peak RSS is the same either way), so it stays off.
+        # CDKTF_FAST_PROVIDERS=0 gives the stock behaviour.
+        gc.disable()
+
     # Imported only now: a bad config fails in milliseconds, before jsii and Node start.
     from modules.app import build_app
 
     build_app(config).synth()
-    if FAST:
+    if fast:
         # The synth is written. At exit the interpreter still runs a full collection
         # over every object (about 90 ms); frozen objects are skipped. atexit handlers,
         # which stop the jsii kernel and remove its temporary files, still run.

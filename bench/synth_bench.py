@@ -450,8 +450,10 @@ def phase_done(label):
     last.update(t=now, cpu=cpu, node=node)
     jsii.update(n=0, s=0.0)
 
-from modules.config import load_config          # also runs provider_loading.install()
+from modules.config import load_config
 config = load_config(os.environ["KEYCLOAK_AURORA_CONFIG"])
+from modules import fastsynth
+fastsynth.install()  # as main.py does, before anything imports cdktf
 phase_done("import + validate config (pydantic, PyYAML)")
 
 from jsii._kernel.providers import process as _process

@@ -1,11 +1,20 @@
-"""Constructs and config for Keycloak's Aurora PostgreSQL database on AWS, with CDKTF.
+"""Keycloak's Aurora PostgreSQL database on AWS, as CDKTF constructs and stacks.
 
-Importing this package installs the fast provider loading (`modules.provider_loading`)
-before anything imports cdktf: the jsii Node.js kernel starts on the first cdktf import,
-and only a kernel started after `install()` loads providers lazily. `install()` itself
-imports nothing heavy; `CDKTF_FAST_PROVIDERS=0` turns it off.
+One subpackage per component; data flows one way, config file -> validated model ->
+constructs -> Terraform JSON:
+
+    config/      the deployment config: model, cross-field rules, loading, README reference
+    naming.py    every name, id and filled-in default two modules need (pure, no jsii)
+    providers.py the one module importing provider bindings
+    aws/         AWS building blocks: the provider, KMS key, service roles, stack tags
+    state/       where each stack keeps its state (backend), and the state bucket stack
+    aurora/      the `aurora` stack: network and cluster
+    peering/     a `peering-<rosa>` stack per ROSA cluster
+    keycloak/    a `keycloak-<rosa>` stack per ROSA cluster, the rendered CR patches
+    review/      the pull-request plan summary and topology diagram
+    fastsynth/   fast loading of the provider bindings (switched on by entry points)
+    app.py       wires the stacks
+
+Importing this package, or any of its modules, changes nothing global: `main.py`, the
+benchmark and the test session switch on the fast provider loading themselves.
 """
-
-from modules import provider_loading
-
-provider_loading.install()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from cdktf import App
 
-from modules.aurora_stack import AuroraStack
+from modules.aurora.stack import AuroraStack
 from modules.config import DeploymentConfig
-from modules.keycloak_stack import KeycloakStack
-from modules.peering_stack import PeeringStack
-from modules.state_stack import StateStack
+from modules.keycloak.stack import KeycloakStack
+from modules.peering.stack import PeeringStack
+from modules.state.stack import StateStack
 
 
 def build_app(config: DeploymentConfig, *, outdir: str | None = None) -> App:

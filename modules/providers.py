@@ -2,8 +2,8 @@
 
 Every other module takes provider classes from here, so moving to a maintained CDKTF fork
 or regenerated bindings is a change to this file alone. The imports are the documented,
-per-submodule ones; `modules.provider_loading.install()` (run by `modules/__init__.py`)
-makes them cheap. A struct passed directly as an argument may be a dict with snake_case
+per-submodule ones; `modules.fastsynth.install()`, which the entry points (`main.py`, the
+benchmark, the test session) call before anything imports cdktf, makes them cheap. A struct passed directly as an argument may be a dict with snake_case
 keys; structs inside lists must be struct classes (jsii converts only the former), so
 those classes are imported here too.
 
@@ -15,12 +15,7 @@ resource, so importing those modules stays cheap; ``from modules.providers impor
 <Name>`` works too, and imports the submodule at once.
 """
 
-# ruff: noqa: E402  (imports follow install())
 import importlib
-
-from modules import provider_loading
-
-provider_loading.install()
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity

@@ -1,4 +1,9 @@
-"""Shared fixtures: the example config, and synthesis of any config variant to JSON."""
+"""Shared fixtures: the example config, and synthesis of any config variant to JSON.
+
+The test session is an entry point like `main.py`: it switches on the fast provider
+loading before any test imports cdktf, and checks once that Terraform can install the
+aws provider before running the tests that need it.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,46 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "config" / "example.yaml"
 
 Synth = Callable[[dict[str, Any]], dict[str, dict[str, Any]]]
+
+#: The least `aurora` section there is (three AZs), for constructs tested on their own.
+AURORA_DATA: dict[str, Any] = {
+    "name": "kc",
+    "region": "eu-west-1",
+    "vpc_cidr": "192.168.0.0/16",
+    "subnets": [
+        {"availability_zone": "eu-west-1a", "cidr": "192.168.0.0/19"},
+        {"availability_zone": "eu-west-1b", "cidr": "192.168.32.0/19"},
+        {"availability_zone": "eu-west-1c", "cidr": "192.168.64.0/19"},
+    ],
+}
+
+#: Markers of tests that run Terraform and need the aws provider.
+TERRAFORM_MARKERS = ("terraform", "e2e")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from modules import fastsynth
+
+    fastsynth.install()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a way to install the aws provider, say so once instead of failing every
+    Terraform test with the same init error: skipped locally, a usage error under CI."""
+    needing = [item for item in items if any(item.get_closest_marker(m) for m in TERRAFORM_MARKERS)]
+    if not needing:
+        return
+    from tests.harness.terraform import provider_source_problem
+
+    problem = provider_source_problem()
+    if problem is None:
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(problem)
+    config.issue_config_time_warning(pytest.PytestWarning(problem), stacklevel=2)
+    skip = pytest.mark.skip(reason=problem)
+    for item in needing:
+        item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
@@ -61,9 +106,24 @@ def example_stacks(synth: Synth, example_data: dict[str, Any]) -> dict[str, dict
     return synth(example_data)
 
 
+def construct_json(build: Callable[[Any], None]) -> dict[str, Any]:
+    """The Terraform JSON of a bare test stack (`test`) after `build(stack)` added to it:
+    a construct tested on its own, without the app around it."""
+    from cdktf import Testing, TerraformStack
+
+    stack = TerraformStack(Testing.app(), "test")
+    build(stack)
+    return json.loads(Testing.synth(stack))
+
+
 def resources(stack: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
     """{logical id: body} of `resource_type` in a synthesized stack ({} when absent)."""
     return stack.get("resource", {}).get(resource_type, {})
+
+
+def data_sources(stack: dict[str, Any], data_type: str) -> dict[str, dict[str, Any]]:
+    """{logical id: body} of data source `data_type` in a synthesized stack ({} when absent)."""
+    return stack.get("data", {}).get(data_type, {})
 
 
 def only(stack: dict[str, Any], resource_type: str) -> dict[str, Any]:

@@ -1,10 +1,10 @@
-"""Download the JSON plan of a Terraform Cloud / Enterprise run, for `modules.plan_summary`.
+"""Download the JSON plan of a Terraform Cloud / Enterprise run, for `python -m modules.review`.
 
 A speculative plan in Terraform Cloud (one per workspace, i.e. per stack) leaves no plan
 file on your machine, but the API serves its `terraform show -json` document::
 
     TFE_TOKEN=... python tools/tfc_plan_json.py run-AbCdEf123 --output plans/aurora.json
-    python -m modules.plan_summary plans/*.json --config config/prod.yaml --output comment.md
+    python -m modules.review plans/*.json --config config/prod.yaml --output comment.md
 
 `GET /api/v2/runs/<run>/plan/json-output` answers with a temporary redirect to a signed,
 short-lived download URL; this follows it *without* the token, so the token never goes
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     """CLI: write the run's JSON plan to --output (default stdout); 1 on an HTTP error."""
     parser = argparse.ArgumentParser(description="Download the JSON plan of a Terraform Cloud run.")
     parser.add_argument("run_id", help="e.g. run-AbCdEf123 (from the run's URL or the commit status link)")
-    parser.add_argument("--output", help="file to write, named <stack>.json for modules.plan_summary")
+    parser.add_argument("--output", help="file to write, named <stack>.json for python -m modules.review")
     parser.add_argument("--address", default=DEFAULT_ADDRESS, help=f"default {DEFAULT_ADDRESS}")
     parser.add_argument("--token-env", default="TFE_TOKEN", help="variable holding the API token (default TFE_TOKEN)")
     args = parser.parse_args(argv)

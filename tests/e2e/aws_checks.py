@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import Deployment, RosaVpc
+from tests.e2e.world import Deployment, RosaVpc
 
 
 def peering_of(d: Deployment, rosa: RosaVpc) -> dict[str, Any]:

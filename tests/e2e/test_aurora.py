@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import STATE_BUCKET, STATE_PREFIX, Deployment
-from tests.harness.terraform import terraform
+from tests.e2e.world import STATE_BUCKET, STATE_PREFIX, Deployment
 
 pytestmark = pytest.mark.e2e
 
@@ -82,8 +81,6 @@ def test_a_second_plan_is_refused_while_a_deploy_holds_the_lock(deployment: Depl
 
 
 def test_plan_after_deploy_shows_no_changes(deployment: Deployment) -> None:
-    result = terraform(
-        ["plan", "-detailed-exitcode", "-input=false"], cwd=deployment.stack_dir("aurora"), env=deployment.env, ok_codes=(0, 2)
-    )
-    assert result.returncode == 0, f"drift after apply:\n{result.stdout[-5000:]}"
+    code, plan = deployment.plan_exit_code("aurora")
+    assert code == 0, f"drift after apply:\n{plan[-5000:]}"
 

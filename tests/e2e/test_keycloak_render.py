@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from modules.render_keycloak import main as render
-from tests.e2e.conftest import AURORA_REGION, Deployment
+from modules.keycloak.render import main as render
+from tests.e2e.world import AURORA_REGION, Deployment
 from tests.keycloak_crd import MINIMAL_KEYCLOAK, crd_validator, merge_patch, validation_errors
 
 pytestmark = pytest.mark.e2e

@@ -9,8 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.aws_checks import ingress_cidrs, peering_of, routes_via
-from tests.e2e.conftest import AURORA_REGION, Deployment
-from tests.harness.terraform import terraform
+from tests.e2e.world import AURORA_REGION, Deployment
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +59,5 @@ def test_postgresql_ingress_per_machine_cidr(deployment: Deployment) -> None:
 
 @pytest.mark.parametrize("stack", ["peering-rosa-site-a", "peering-rosa-site-b"])
 def test_plan_after_deploy_shows_no_changes(deployment: Deployment, stack: str) -> None:
-    result = terraform(
-        ["plan", "-detailed-exitcode", "-input=false"], cwd=deployment.stack_dir(stack), env=deployment.env, ok_codes=(0, 2)
-    )
-    assert result.returncode == 0, f"drift after apply:\n{result.stdout[-5000:]}"
+    code, plan = deployment.plan_exit_code(stack)
+    assert code == 0, f"drift after apply:\n{plan[-5000:]}"

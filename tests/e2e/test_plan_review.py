@@ -1,7 +1,7 @@
 """The plan-review comment from REAL plans of the session deployment (moto).
 
 Each case plans, never applies: `terraform plan -out` and `terraform show -json` in a stack
-directory, then `python -m modules.plan_summary` as the workflow runs it. Variants of
+directory, then `python -m modules.review` as the workflow runs it. Variants of
 the e2e config are synthesized into directories of their own; their stacks use the same
 S3 state keys as the deployment, so they plan against what is deployed. Plans take the
 state lock for their few seconds like any plan (nothing else runs meanwhile), and
@@ -23,9 +23,10 @@ from typing import Any
 import pytest
 import yaml
 
-from modules.plan_summary import DATA_RESOURCE_TYPES, MARKER
+from modules.review.markdown import MARKER
+from modules.review.plan import DATA_RESOURCE_TYPES
 from tests.conftest import ROOT, synth_stacks
-from tests.e2e.conftest import AWS_STACKS, Deployment
+from tests.e2e.world import AWS_STACKS, Deployment
 from tests.harness.terraform import terraform
 
 pytestmark = pytest.mark.e2e
@@ -63,7 +64,7 @@ def plan_all(stack_dirs: list[Path], out: Path, env: dict[str, str], *, init_fir
 def summarize(plans: list[Path], *args: str) -> str:
     """The comment, from the CLI exactly as the workflow runs it."""
     result = subprocess.run(
-        [sys.executable, "-m", "modules.plan_summary", *map(str, plans), *args],
+        [sys.executable, "-m", "modules.review", *map(str, plans), *args],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.e2e.conftest import Deployment
+from tests.e2e.world import Deployment
 
 pytestmark = pytest.mark.e2e
 

@@ -5,9 +5,8 @@ lifts protection, destroying the peering stacks and then `aurora` leaves nothing
 from __future__ import annotations
 
 import pytest
-import yaml
 
-from tests.e2e.conftest import AURORA_REGION, WITHOUT_KEYCLOAK_STACKS, Deployment
+from tests.e2e.world import AURORA_REGION, Deployment
 from tests.e2e.aws_checks import ingress_cidrs, peering_of, routes_via
 from tests.harness.terraform import terraform
 
@@ -21,7 +20,7 @@ def test_destroying_one_peering_stack_leaves_the_other_cluster_working(deploymen
     aurora_table = deployment.outputs()["aurora"]["route_table_id"]
 
     # WHEN only site A's stack is destroyed
-    deployment.cdktf("destroy", "peering-rosa-site-a", "--auto-approve", "--skip-provider-lock", WITHOUT_KEYCLOAK_STACKS)
+    deployment.destroy("peering-rosa-site-a")
 
     # THEN its peering, routes and rule are gone
     ec2 = deployment.client("ec2")
@@ -38,17 +37,14 @@ def test_destroying_one_peering_stack_leaves_the_other_cluster_working(deploymen
         assert routes_via(deployment, site_b.region, table_id, peering_b) == ["192.168.0.0/16"]
     assert "10.1.0.0/16" in ingress_cidrs(deployment)
     # AND the database was not touched: its plan is still empty
-    result = terraform(["plan", "-detailed-exitcode", "-input=false"], cwd=deployment.stack_dir("aurora"),
-                       env=deployment.env, ok_codes=(0, 2))
-    assert result.returncode == 0, result.stdout[-3000:]
+    code, plan = deployment.plan_exit_code("aurora")
+    assert code == 0, plan[-3000:]
 
 
 def test_destroy_is_refused_while_the_database_is_protected(deployment: Deployment) -> None:
     # GIVEN the secure default, deletion_protection: true
     # WHEN someone destroys the aurora stack
-    result = deployment.cdktf(
-        "destroy", "aurora", "--auto-approve", "--skip-provider-lock", WITHOUT_KEYCLOAK_STACKS, check=False
-    )
+    result = deployment.destroy("aurora", check=False)
     # THEN Terraform refuses at plan time, before deleting anything
     assert result.returncode != 0
     # The reason, from Terraform itself (cdktf's re-wrapped output sometimes loses the
@@ -73,10 +69,10 @@ def test_destroy_is_refused_while_the_database_is_protected(deployment: Deployme
 
 def lift_protection(deployment: Deployment) -> None:
     """What an operator does on purpose: set deletion_protection false and apply it."""
-    data = yaml.safe_load(deployment.config_path.read_text())
+    data = deployment.config()
     data["aurora"]["deletion_protection"] = False
-    deployment.config_path.write_text(yaml.safe_dump(data, sort_keys=False))
-    deployment.cdktf("deploy", "aurora", "--auto-approve", "--skip-provider-lock")
+    deployment.write_config(data)
+    deployment.deploy("aurora")
 
 
 def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
@@ -90,7 +86,7 @@ def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
     # --ignore-missing-stack-dependencies starts the same stack's destroy over and over
     # until the first one blocks on its output (seen here, 2026-11).
     for stack in ("peering-rosa-site-a", "peering-rosa-site-b", "aurora"):
-        result = deployment.cdktf("destroy", stack, "--auto-approve", "--skip-provider-lock", WITHOUT_KEYCLOAK_STACKS)
+        result = deployment.destroy(stack)
         if stack == "peering-rosa-site-b":
             (state,) = deployment.client("ec2").describe_vpc_peering_connections(
                 VpcPeeringConnectionIds=[peering_b])["VpcPeeringConnections"]

@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.golden", description=__doc__)
     parser.add_argument("--update", action="store_true", required=True, help="rewrite tests/golden/ from a fresh synth")
     parser.parse_args(argv)
-    from modules.provider_loading import install
+    from modules.fastsynth import install
 
     install()
     with tempfile.TemporaryDirectory() as work:

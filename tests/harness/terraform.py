@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 HASHICORP_PROVIDERS = "registry.terraform.io/hashicorp/*"
+#: The aws provider the stacks are written for (cdktf-cdktf-provider-aws 20.1.0).
+AWS_PROVIDER_VERSION = "5.100.0"
+#: Where a filesystem mirror may sit when TF_PROVIDER_MIRROR is not set: .ci/run's
+#: convention, then Terraform's implicit local mirror directories on Linux.
+MIRROR_CANDIDATES = (
+    "/opt/tf-plugins",
+    "~/.terraform.d/plugins",
+    "~/.local/share/terraform/plugins",
+    "/usr/local/share/terraform/plugins",
+    "/usr/share/terraform/plugins",
+)
+REGISTRY_HOST = "registry.terraform.io"
 
 # Subcommands that accept -no-color.
 _NO_COLOR_COMMANDS = frozenset(
@@ -39,13 +52,49 @@ def _tail(text: str | None, lines: int) -> str:
     return "\n".join((text or "").splitlines()[-lines:])
 
 
+def _holds_aws(mirror: Path) -> bool:
+    return (mirror / REGISTRY_HOST / "hashicorp" / "aws" / AWS_PROVIDER_VERSION).is_dir()
+
+
 def provider_mirror() -> Path | None:
-    """Return ``$TF_PROVIDER_MIRROR`` as a Path if set and an existing
-    directory, else ``None`` (meaning: install providers from the registry)."""
+    """The filesystem mirror to install hashicorp providers from, or ``None`` for the
+    registry: ``$TF_PROVIDER_MIRROR`` when set (and a directory), else the first of
+    ``MIRROR_CANDIDATES`` holding hashicorp/aws ``AWS_PROVIDER_VERSION``."""
     value = os.environ.get("TF_PROVIDER_MIRROR")
-    if value and Path(value).is_dir():
-        return Path(value)
+    if value:
+        return Path(value) if Path(value).is_dir() else None
+    for candidate in MIRROR_CANDIDATES:
+        path = Path(candidate).expanduser()
+        if _holds_aws(path):
+            return path
     return None
+
+
+def registry_reachable(timeout: float = 3.0) -> bool:
+    """Whether the Terraform registry answers on 443 (assumed when a proxy is set)."""
+    if any(os.environ.get(name) for name in ("HTTPS_PROXY", "https_proxy")):
+        return True
+    try:
+        socket.create_connection((REGISTRY_HOST, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def provider_source_problem() -> str | None:
+    """None when Terraform can install the aws provider (a mirror, or the registry);
+    otherwise one line saying what to set."""
+    mirror = provider_mirror()
+    if mirror is not None:
+        if _holds_aws(mirror):
+            return None
+        return (f"TF_PROVIDER_MIRROR={mirror} holds no {REGISTRY_HOST}/hashicorp/aws/{AWS_PROVIDER_VERSION}: "
+                "point it at a Terraform filesystem mirror that does")
+    if registry_reachable():
+        return None
+    return (f"Terraform cannot reach {REGISTRY_HOST} and no provider mirror was found: set TF_PROVIDER_MIRROR "
+            f"to a filesystem mirror holding hashicorp/aws {AWS_PROVIDER_VERSION} "
+            "(`terraform providers mirror <dir>` on a connected machine)")
 
 
 def write_cli_config(

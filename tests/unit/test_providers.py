@@ -14,6 +14,8 @@ from tests.conftest import ROOT
 # whether each on-demand name resolves to the class of that name from its submodule.
 PROBE = r"""
 import json, sys
+from modules import fastsynth
+fastsynth.install()  # as main.py does, before anything imports cdktf
 import modules.app  # every stack module, as main.py imports them
 from modules import providers
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from modules.plan_summary import MARKER
+from modules.review.markdown import MARKER
 from tests.conftest import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -109,11 +109,11 @@ def test_plan_job_plans_every_synthesized_stack_and_summarizes(plan: dict[str, A
         'terraform -chdir="$dir" init -input=false',
         'terraform -chdir="$dir" plan -input=false -no-color -lock=false -out=plan.tfplan',
         'terraform -chdir="$dir" show -json plan.tfplan > "plans/$stack.json"',
-        "python -m modules.plan_summary plans/*.json",
+        "python -m modules.review plans/*.json",
         '--config "$KEYCLOAK_AURORA_CONFIG" --output plan-summary.md',
     ):
         assert command in run
-    assert run.index("make install") < run.index("make synth") < run.index("plan -input") < run.index("plan_summary")
+    assert run.index("make install") < run.index("make synth") < run.index("plan -input") < run.index("modules.review")
     uploads = [s["with"] for s in steps(job) if s.get("uses", "").startswith("actions/upload-artifact@")]
     artifacts = {upload["name"]: upload["path"] for upload in uploads}
     assert artifacts == {"plans": "plans/", "plan-summary": "plan-summary.md"}

@@ -1,0 +1,62 @@
+"""The `aurora` stack: network, cluster, state and the outputs other stacks and people use."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from constructs import Construct
+
+from modules.aurora.cluster import AuroraCluster
+from modules.aurora.network import AuroraNetwork
+from modules.aws.kms_key import CustomerManagedKey
+from modules.aws.provider import aws_provider
+from modules.aws.tagging import tag_resources
+from modules.config import DeploymentConfig
+from modules.naming import AURORA_STACK_ID
+from modules.state.backend import configure_state
+
+
+class AuroraStack(TerraformStack):
+    """Everything the database needs in one state: VPC, subnets, security group, cluster.
+
+    Outputs: `writer_endpoint`, `reader_endpoint`, `port`, `jdbc_url`, `database_name`,
+    `vpc_id`, `vpc_cidr`, `route_table_id`, `security_group_id`, `master_secret_arn`.
+    """
+
+    def __init__(self, scope: Construct, *, config: DeploymentConfig) -> None:
+        super().__init__(scope, AURORA_STACK_ID)
+        spec = config.aurora
+        configure_state(self, AURORA_STACK_ID, config)
+        aws_provider(self, "aws", region=spec.region, aws=config.aws)
+        # Guide: the VPC is tagged AuroraCluster=<name>; here every resource of the stack is.
+        tag_resources(self, defaults=spec.tags, markers={"AuroraCluster": spec.name})
+
+        # Beyond the guide: one customer-managed key for storage, secret, insights and logs.
+        kms_key_arn = spec.kms_key_arn or CustomerManagedKey(
+            self,
+            "key",
+            name=spec.name,
+            description=f"Aurora {spec.name}: storage, master secret, Performance Insights, logs",
+            region=spec.region,
+            protect=spec.deletion_protection,
+            for_log_groups=True,
+        ).arn
+        self.network = AuroraNetwork(self, "network", spec=spec, kms_key_arn=kms_key_arn)
+        self.cluster = AuroraCluster(self, "aurora", spec=spec, network=self.network, kms_key_arn=kms_key_arn)
+
+        outputs = {
+            "writer_endpoint": (self.cluster.writer_endpoint, "Writer (cluster) endpoint: what Keycloak connects to."),
+            "reader_endpoint": (self.cluster.reader_endpoint, "Reader endpoint, load-balanced over the readers."),
+            "port": (spec.port, "PostgreSQL port."),
+            "database_name": (spec.database_name, "Database Keycloak uses."),
+            "jdbc_url": (self.cluster.jdbc_url, "spec.db.url for the Keycloak CR (AWS JDBC wrapper)."),
+            "vpc_id": (self.network.vpc_id, "Aurora VPC id (tagged AuroraCluster=<name>)."),
+            "vpc_cidr": (self.network.vpc_cidr, "Aurora VPC CIDR: each ROSA cluster routes it to the peering."),
+            "route_table_id": (self.network.route_table_id, "Route table of the Aurora subnets: peering stacks add return routes."),
+            "security_group_id": (self.network.security_group_id, "Aurora security group: peering stacks add 5432 rules."),
+            "master_secret_arn": (
+                self.cluster.master_secret_arn,
+                "Secrets Manager ARN of the RDS-managed master secret (empty with master_password: variable).",
+            ),
+        }
+        for name, (value, description) in outputs.items():
+            TerraformOutput(self, name, value=value, description=description)

@@ -1,0 +1,134 @@
+"""Field-level rules of the deployment config: formats, ranges and the constants they use.
+
+Each validator raises `ValueError` with the rule in words; `modules.config.load` turns it
+into a line naming the field and the value.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator
+
+#: Aurora PostgreSQL majors that Keycloak supports (Keycloak 26 "Configuring the database").
+SUPPORTED_ENGINE_MAJORS = (15, 16, 17)
+#: A current Aurora PostgreSQL release of a supported major; what the guide deploys.
+DEFAULT_ENGINE_VERSION = "16.8"
+
+#: Services the AWS provider may be pointed at a custom endpoint for (LocalStack, moto):
+#: the provider's `endpoints` block keys that this project's stacks call.
+ENDPOINT_SERVICES = frozenset(
+    {"ec2", "rds", "s3", "sts", "iam", "kms", "secretsmanager", "dynamodb", "logs", "cloudwatch"}
+)
+#: Of those, the ones Terraform's S3 backend accepts in its own `endpoints` block.
+BACKEND_ENDPOINT_SERVICES = frozenset({"s3", "sts", "iam", "dynamodb"})
+
+#: Retention periods CloudWatch Logs accepts (days).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+_RDS_IDENTIFIER = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
+_DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+_STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_DURATION = re.compile(r"^(\d+h)?(\d+m)?(\d+s)?$")
+
+VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+ENGINE_VERSION = re.compile(r"^(\d+)\.(\d+)(\.\d+)?$")
+S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+TFC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,90}$")
+
+
+def pattern(regex: re.Pattern[str], rule: str):
+    """A validator accepting strings that match `regex`, refusing others with `rule`."""
+
+    def check(value: str) -> str:
+        if not regex.match(value):
+            raise ValueError(rule)
+        return value
+
+    return check
+
+
+def _rds_identifier(value: str) -> str:
+    """RDS identifiers: letters, digits, hyphens; a letter first; at most 63; no '--' or trailing '-'."""
+    if not _RDS_IDENTIFIER.match(value) or "--" in value or value.endswith("-"):
+        raise ValueError(
+            "must be 1-63 lowercase letters, digits or hyphens, start with a letter, "
+            "and contain no double or trailing hyphen (RDS identifier rules)"
+        )
+    return value
+
+
+def _log_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(f"must be one of CloudWatch Logs' retention periods: {', '.join(map(str, LOG_RETENTION_DAYS))}")
+    return value
+
+
+def _region(value: str) -> str:
+    if not _REGION.match(value):
+        raise ValueError("must be an AWS region name such as eu-west-1")
+    return value
+
+
+def _stack_name(value: str) -> str:
+    if not _STACK_NAME.match(value) or "--" in value or value.endswith("-"):
+        raise ValueError(
+            "must be 1-40 lowercase letters, digits or hyphens, start with a letter and have "
+            "no double or trailing hyphen (it becomes part of a stack id)"
+        )
+    return value
+
+
+def _db_name(value: str) -> str:
+    if not _DB_NAME.match(value):
+        raise ValueError(
+            "must be 1-63 letters, digits or underscores and start with a letter "
+            "(Aurora PostgreSQL database name rules)"
+        )
+    return value
+
+
+def _duration(value: str) -> str:
+    if not value or not _DURATION.match(value):
+        raise ValueError("must be a duration such as 1h, 30m or 1h30m")
+    return value
+
+
+def _ipv4_network(value: Any) -> ipaddress.IPv4Network:
+    """A CIDR block given in canonical form (host bits zero), e.g. 192.168.0.0/16."""
+    if not isinstance(value, str):
+        raise ValueError("must be an IPv4 CIDR block such as 192.168.0.0/16")
+    try:
+        return ipaddress.IPv4Network(value, strict=True)
+    except ValueError as err:
+        if "has host bits set" in str(err):
+            raise ValueError("has host bits set; write the network address, e.g. "
+                             f"{ipaddress.IPv4Network(value, strict=False)}") from None
+        raise ValueError("must be an IPv4 CIDR block such as 192.168.0.0/16") from None
+
+
+def duration_seconds(value: str) -> int:
+    """Seconds of a Go-style duration such as 1h30m (hours, minutes, seconds only)."""
+    units = {"h": 3600, "m": 60, "s": 1}
+    return sum(int(number) * units[unit] for number, unit in re.findall(r"(\d+)([hms])", value))
+
+
+RdsIdentifier = Annotated[str, AfterValidator(_rds_identifier)]
+Region = Annotated[str, AfterValidator(_region)]
+StackName = Annotated[str, AfterValidator(_stack_name)]
+DbName = Annotated[str, AfterValidator(_db_name)]
+Duration = Annotated[str, AfterValidator(_duration)]
+LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
+Cidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_ipv4_network)]
+K8sName = Annotated[
+    str,
+    AfterValidator(
+        pattern(_K8S_NAME, "must be a Kubernetes name: lowercase letters, digits and '-', at most 63, "
+                "starting and ending with a letter or digit")
+    ),
+]

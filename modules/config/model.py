@@ -1,0 +1,419 @@
+"""The deployment config as typed, validated models: one YAML document, frozen once read.
+
+Every field carries a description and its default; the README's config reference is
+generated from them (`python -m modules.config.reference`). Field-level rules (types,
+formats, ranges, unknown keys) live here and in `modules.config.fields`; rules relating
+several fields (a subnet inside the VPC, overlapping CIDRs, AZs in the region) live in
+`modules.config.rules`. The example config, `config/example.yaml`, reproduces the
+Keycloak HA guide "Deploy AWS Aurora in multiple availability zones".
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from modules.config.errors import ConfigError
+from modules.config.fields import (
+    DEFAULT_ENGINE_VERSION,
+    ENDPOINT_SERVICES,
+    ENGINE_VERSION,
+    INSTANCE_CLASS,
+    S3_BUCKET,
+    TFC_NAME,
+    VPC_ID,
+    Cidr,
+    DbName,
+    Duration,
+    K8sName,
+    LogRetentionDays,
+    RdsIdentifier,
+    Region,
+    StackName,
+    pattern,
+)
+
+
+def shown_default(text: str) -> dict[str, Any]:
+    """`json_schema_extra` for a field whose default is computed: what the reference shows."""
+    return {"shown_default": text}
+
+
+#: `json_schema_extra` of a field whose value may be a secret typed by mistake: its value
+#: is never repeated in an error message.
+SECRET_INPUT: dict[str, Any] = {"secret_input": True}
+
+
+class _Model(BaseModel):
+    """Strict base: unknown keys are errors (they are usually typos), models are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- Aurora ------------------------------------------------------------------------
+
+
+class SubnetSpec(_Model):
+    """One private Aurora subnet; the guide creates one per availability zone."""
+
+    availability_zone: str = Field(description="e.g. `eu-west-1a`; in `aurora.region`, one subnet per AZ")
+    cidr: Cidr = Field(description="inside `aurora.vpc_cidr`, overlapping no other subnet")
+
+
+class PasswordMode(str, Enum):
+    """How the master password is handled. Neither puts a password in config or JSON."""
+
+    #: RDS generates it and keeps it in Secrets Manager (`manage_master_user_password`).
+    MANAGED = "managed"
+    #: A sensitive Terraform variable `master_password` (TF_VAR_master_password).
+    VARIABLE = "variable"
+
+
+class AuroraSpec(_Model):
+    """The Aurora cluster and its network (guide: "Create an Aurora cluster")."""
+
+    name: RdsIdentifier = Field(
+        description="cluster identifier; the VPC is tagged `AuroraCluster=<name>`. RDS identifier: lowercase "
+        "letters, digits, hyphens; a letter first; at most 63; no `--`, no trailing `-`"
+    )
+    region: Region = Field(description="AWS region of the cluster, e.g. `eu-west-1`")
+    vpc_cidr: Cidr = Field(description="IPv4 CIDR of the Aurora VPC in network address form, e.g. `192.168.0.0/16` as in the guide")
+    subnets: list[SubnetSpec] = Field(
+        description="one private subnet per AZ, at least two; AZs distinct and in `aurora.region`, CIDRs inside "
+        "`vpc_cidr` and disjoint. The writer goes in the first"
+    )
+    engine_version: Annotated[
+        str, AfterValidator(pattern(ENGINE_VERSION, "must be an Aurora PostgreSQL version such as 16.8"))
+    ] = Field(
+        default=DEFAULT_ENGINE_VERSION,
+        description="Aurora PostgreSQL version, major 15, 16 or 17 (the ones Keycloak supports); quote it in YAML",
+    )
+    database_name: DbName = Field(default="keycloak", description="database Keycloak uses: letters, digits, `_`; a letter first")
+    master_username: DbName = Field(default="keycloak", description="master user: letters, digits, `_`; a letter first")
+    master_password: PasswordMode = Field(
+        default=PasswordMode.MANAGED,
+        description="`managed` (RDS generates it and keeps it in Secrets Manager) or `variable` (the sensitive "
+        "`TF_VAR_master_password`); never the password itself",
+        json_schema_extra=SECRET_INPUT,
+    )
+    instance_class: Annotated[
+        str, AfterValidator(pattern(INSTANCE_CLASS, "must be an RDS instance class such as db.t4g.large"))
+    ] = Field(default="db.t4g.large", description="class of every instance, `db.<family>.<size>`")
+    reader_count: int = Field(default=1, description="readers besides the writer, round-robin over the other AZs; at least 1")
+    port: int = Field(default=5432, ge=1150, le=65535, description="PostgreSQL port, 1150-65535")
+    auto_minor_version_upgrade: bool = Field(
+        default=False, description="off, as the guide sets it, so upgrades happen when you choose"
+    )
+    secret_rotation_days: int = Field(
+        default=7,
+        ge=1,
+        le=365,
+        description="rotate the RDS-managed master secret every N days (1-365; RDS's default is 7); explicit so "
+        "Keycloak's copy can be kept in step",
+    )
+    deletion_protection: bool = Field(
+        default=True,
+        description="RDS deletion protection plus Terraform `prevent_destroy` on the cluster, its instances and "
+        "its key: a destroy or replacing plan stops before anything is deleted. Set false (and apply) to destroy "
+        "on purpose",
+    )
+    backup_retention_days: int = Field(default=7, ge=1, le=35, description="automated backups kept N days, 1-35")
+    kms_key_arn: str | None = Field(
+        default=None,
+        description="customer-managed KMS key for storage, the master secret, Performance Insights and the log "
+        "groups",
+        json_schema_extra=shown_default("a new key with rotation on"),
+    )
+    iam_database_authentication: bool = Field(default=True, description="IAM database authentication")
+    performance_insights: bool = Field(
+        default=True, description="Performance Insights, where the instance class supports it (not micro, small)"
+    )
+    monitoring_interval: Literal[0, 1, 5, 10, 15, 30, 60] = Field(
+        default=60, description="enhanced monitoring every 0, 1, 5, 10, 15, 30 or 60 seconds; 0 turns it off"
+    )
+    log_retention_days: LogRetentionDays = Field(
+        default=365, description="retention of the PostgreSQL and VPC flow log groups: one of CloudWatch Logs' periods"
+    )
+    final_snapshot: bool = Field(
+        default=True,
+        description="keep snapshot `<name>-final` when the cluster is destroyed; false deletes the data with the "
+        "cluster",
+    )
+    tags: dict[str, str] = Field(default_factory=dict, description="added to every taggable resource of every stack")
+
+    @property
+    def engine_major(self) -> int:
+        return int(self.engine_version.split(".")[0])
+
+
+# --- ROSA clusters -----------------------------------------------------------------
+
+
+class VpcFinder(_Model):
+    """How to find a ROSA cluster's VPC: exactly one of the three ways."""
+
+    id: Annotated[str, AfterValidator(pattern(VPC_ID, "must be a VPC id such as vpc-0123456789abcdef0"))] | None = Field(
+        default=None, description="the VPC id"
+    )
+    node_private_dns: str | None = Field(
+        default=None,
+        description="a worker node's private DNS name, as the guide finds the VPC "
+        "(`describe-instances --filters private-dns-name=...`)",
+    )
+    tags: dict[str, str] | None = Field(default=None, description="tags the VPC carries (all must match)")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "VpcFinder":
+        given = [name for name in ("id", "node_private_dns", "tags") if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError(
+                f"give exactly one of id, node_private_dns, tags (got {len(given)}: {', '.join(given) or 'none'})"
+            )
+        return self
+
+
+class RouteTableSelection(_Model):
+    """Which ROSA route tables get the route to Aurora."""
+
+    mode: Literal["all", "main", "tags"] = Field(
+        default="all",
+        description="`all` route tables of the VPC (ROSA nodes sit in private subnets with tables of their own), "
+        "`main` only (as the guide does), or `tags`",
+    )
+    tags: dict[str, str] | None = Field(default=None, description="with `mode: tags`: the tables carrying all these tags")
+
+    @model_validator(mode="after")
+    def _tags_iff_mode_tags(self) -> "RouteTableSelection":
+        if (self.mode == "tags") != bool(self.tags):
+            raise ValueError("tags are given if and only if mode is 'tags'")
+        return self
+
+
+class KubernetesAccess(_Model):
+    """How Terraform reaches a ROSA cluster's API server (the kubernetes provider)."""
+
+    config_path: str = Field(
+        default="~/.kube/config",
+        description="kubeconfig of the `keycloak-<name>` stack and of the printed `oc`/`kubectl` commands",
+    )
+    context: str | None = Field(
+        default=None, description="kubeconfig context", json_schema_extra=shown_default("the cluster's name")
+    )
+
+
+class RosaClusterSpec(_Model):
+    """A ROSA cluster running Keycloak; each gets a `peering-<name>` and a `keycloak-<name>` stack."""
+
+    name: StackName = Field(
+        description="becomes stacks `peering-<name>` and `keycloak-<name>`: lowercase letters, digits, hyphens, at "
+        "most 40; unique"
+    )
+    region: Region | None = Field(
+        default=None,
+        description="region of the ROSA cluster; another region than Aurora's peers through an accepter",
+        json_schema_extra=shown_default("`aurora.region`"),
+    )
+    role_arn: str | None = Field(default=None, description="role to assume for a ROSA cluster in another account")
+    vpc: VpcFinder = Field(description="how to find the ROSA VPC: exactly one of `id`, `node_private_dns`, `tags`")
+    machine_cidr: Cidr | None = Field(
+        default=None,
+        description="the CIDR allowed to reach Aurora; must not overlap `aurora.vpc_cidr` or another cluster's",
+        json_schema_extra=shown_default("the ROSA VPC's CIDR"),
+    )
+    route_tables: RouteTableSelection = Field(
+        default_factory=RouteTableSelection, description="which ROSA route tables get the route to Aurora"
+    )
+    kubernetes: KubernetesAccess = Field(
+        default_factory=KubernetesAccess, description="how the `keycloak-<name>` stack reaches the cluster's API server"
+    )
+
+    @property
+    def kube_context(self) -> str:
+        """The kubeconfig context: `kubernetes.context`, else the cluster's name."""
+        return self.kubernetes.context or self.name
+
+    @property
+    def cross_account(self) -> bool:
+        """Whether the cluster is in another account (reached through `role_arn`)."""
+        return self.role_arn is not None
+
+
+# --- Keycloak wiring ---------------------------------------------------------------
+
+
+class PoolSpec(_Model):
+    """Keycloak's database connection pool (`spec.db.pool*Size` of the Keycloak CR)."""
+
+    initial_size: int | None = Field(
+        default=None, ge=0, description="`spec.db.poolInitialSize`", json_schema_extra=shown_default("Keycloak's")
+    )
+    min_size: int | None = Field(
+        default=None, ge=0, description="`spec.db.poolMinSize`", json_schema_extra=shown_default("Keycloak's")
+    )
+    max_size: int | None = Field(
+        default=None, ge=1, description="`spec.db.poolMaxSize`; min <= initial <= max",
+        json_schema_extra=shown_default("Keycloak's"),
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "PoolSpec":
+        sizes = [s for s in (self.min_size, self.initial_size, self.max_size) if s is not None]
+        if sizes != sorted(sizes):
+            raise ValueError("sizes must satisfy min_size <= initial_size <= max_size")
+        return self
+
+
+class KeycloakSpec(_Model):
+    """How each ROSA cluster's Keycloak reaches the database (guide: "Connecting Aurora
+    database with Keycloak"); the same for every cluster."""
+
+    namespace: K8sName = Field(default="keycloak", description="namespace of the Keycloak CR and the Secret")
+    cr_name: K8sName = Field(default="keycloak", description="the Keycloak CR to patch")
+    secret_name: K8sName = Field(default="keycloak-db-secret", description="Secret with keys `username` and `password`")
+    pool: PoolSpec = Field(default_factory=PoolSpec, description="Keycloak's connection pool sizes")
+    tls: bool = Field(
+        default=False,
+        description="`sslmode=verify-full` against the RDS CA bundle at `tls_ca_path` (the bundle must be in the "
+        "image or a volume); off, as in the guide",
+    )
+    tls_ca_path: str = Field(default="/opt/keycloak/conf/rds-ca-bundle.pem", description="path of the RDS CA bundle inside the Keycloak pod")
+    secret_sync: Literal["copy", "external-secrets"] = Field(
+        default="copy",
+        description="`copy`: Terraform copies the RDS-managed secret into the Secret at apply time; "
+        "`external-secrets`: the External Secrets Operator keeps it in step (needs `aurora.master_password: managed`)",
+    )
+    refresh_interval: Duration = Field(
+        default="1h", description="External Secrets refresh; shorter than `aurora.secret_rotation_days`"
+    )
+    connectivity_check: bool = Field(
+        default=False, description="run the guide's `psql` check as a Job the apply waits for"
+    )
+
+
+# --- state and provider ------------------------------------------------------------
+
+
+class S3StateSpec(_Model):
+    """S3 state: one object per stack at `<key_prefix>/<stack>.tfstate`, encrypted, locked."""
+
+    bucket: Annotated[str, AfterValidator(pattern(S3_BUCKET, "must be an S3 bucket name"))] = Field(
+        description="the state bucket (versioning on); create it first, or let the `state` stack do it"
+    )
+    region: Region | None = Field(
+        default=None, description="region of the bucket", json_schema_extra=shown_default("`aurora.region`")
+    )
+    key_prefix: str = Field(default="keycloak-aurora", min_length=1, description="state at `<key_prefix>/<stack>.tfstate`")
+    locking: Literal["lockfile", "dynamodb"] = Field(
+        default="lockfile",
+        description="`lockfile` (S3 native lock, Terraform >= 1.10) or `dynamodb` with `dynamodb_table`",
+    )
+    dynamodb_table: str | None = Field(default=None, description="lock table, with `locking: dynamodb`")
+    bootstrap: bool = Field(
+        default=False,
+        description="also synthesize the `state` stack (local state) that creates the bucket, and the DynamoDB "
+        "table with `locking: dynamodb`; deploy it once, first",
+    )
+
+    @model_validator(mode="after")
+    def _table_iff_dynamodb(self) -> "S3StateSpec":
+        if (self.locking == "dynamodb") != bool(self.dynamodb_table):
+            raise ValueError("dynamodb_table is given if and only if locking is 'dynamodb'")
+        return self
+
+
+class CloudStateSpec(_Model):
+    """HCP Terraform / Terraform Enterprise: one workspace per stack, `<workspace_prefix>-<stack>`."""
+
+    organization: Annotated[
+        str, AfterValidator(pattern(TFC_NAME, "must be an organization name: letters, digits, '-' and '_'"))
+    ] = Field(description="HCP Terraform organization")
+    hostname: str = Field(default="app.terraform.io", description="Terraform Enterprise host, or HCP Terraform's")
+    project: str | None = Field(
+        default=None, description="project of the workspaces", json_schema_extra=shown_default("the organization's default")
+    )
+    workspace_prefix: Annotated[
+        str, AfterValidator(pattern(TFC_NAME, "must be letters, digits, '-' and '_' (a workspace name prefix)"))
+    ] = Field(default="keycloak-aurora", description="one workspace per stack: `<workspace_prefix>-<stack>`")
+
+
+class LocalStateSpec(_Model):
+    """Local state for trying things out: `<directory>/<stack>.tfstate`."""
+
+    directory: str = Field(default="state", description="local state at `<directory>/<stack>.tfstate` under the project root")
+
+
+class StateSpec(_Model):
+    """Where every stack keeps its state."""
+
+    backend: Literal["s3", "cloud", "local"] = Field(
+        default="s3", description="`s3`, `cloud` (HCP Terraform / Terraform Enterprise) or `local`"
+    )
+    s3: S3StateSpec | None = Field(default=None, description="S3 state settings; required for `s3`")
+    cloud: CloudStateSpec | None = Field(default=None, description="HCP Terraform settings; required for `cloud`")
+    local: LocalStateSpec = Field(default_factory=LocalStateSpec, description="local state settings")
+
+    @model_validator(mode="after")
+    def _backend_settings(self) -> "StateSpec":
+        if self.backend == "s3" and self.s3 is None:
+            raise ValueError("backend 's3' needs an s3 section with at least a bucket")
+        if self.backend == "cloud" and self.cloud is None:
+            raise ValueError("backend 'cloud' needs a cloud section with at least an organization")
+        return self
+
+    @property
+    def s3_settings(self) -> S3StateSpec:
+        """The `state.s3` section; a `ConfigError` when it is absent."""
+        if self.s3 is None:
+            raise ConfigError([f"state.s3: required key is missing (state.backend is {self.backend!r})"])
+        return self.s3
+
+    @property
+    def cloud_settings(self) -> CloudStateSpec:
+        """The `state.cloud` section; a `ConfigError` when it is absent."""
+        if self.cloud is None:
+            raise ConfigError([f"state.cloud: required key is missing (state.backend is {self.backend!r})"])
+        return self.cloud
+
+
+class AwsSpec(_Model):
+    """AWS provider settings beyond the region; how tests and LocalStack users redirect it."""
+
+    endpoints: dict[str, str] = Field(
+        default_factory=dict,
+        description="service -> URL for LocalStack or moto (`"
+        + "`, `".join(sorted(ENDPOINT_SERVICES))
+        + "`)",
+    )
+    skip_validation: bool = Field(
+        default=False, description="skip credential, account-id, region and metadata checks (emulators)"
+    )
+
+    @model_validator(mode="after")
+    def _known_services(self) -> "AwsSpec":
+        unknown = sorted(set(self.endpoints) - ENDPOINT_SERVICES)
+        if unknown:
+            raise ValueError(f"unknown endpoint service(s) {unknown}; known: {sorted(ENDPOINT_SERVICES)}")
+        return self
+
+
+class DeploymentConfig(_Model):
+    """The whole deployment: the Aurora cluster, the ROSA clusters, state and provider."""
+
+    aurora: AuroraSpec = Field(description="the Aurora cluster and its network")
+    rosa_clusters: list[RosaClusterSpec] = Field(
+        default_factory=list, description="the ROSA clusters running Keycloak, each peered with the Aurora VPC"
+    )
+    keycloak: KeycloakSpec = Field(default_factory=KeycloakSpec, description="how Keycloak reaches the database")
+    state: StateSpec = Field(description="where every stack keeps its Terraform state")
+    aws: AwsSpec = Field(default_factory=AwsSpec, description="AWS provider settings for emulators")
+
+    def rosa_region(self, rosa: RosaClusterSpec) -> str:
+        """The region of `rosa`: its own, else the Aurora region."""
+        return rosa.region or self.aurora.region
+
+    @property
+    def state_region(self) -> str:
+        """The region of the S3 state bucket: `state.s3.region`, else the Aurora region."""
+        return self.state.s3_settings.region or self.aurora.region

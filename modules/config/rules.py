@@ -1,0 +1,154 @@
+"""Cross-field rules of the deployment config, one small function per rule.
+
+Each rule takes the typed config and yields problems as `field = value: rule` lines, the
+same shape `modules.config.load` gives field-level errors, e.g.::
+
+    rosa_clusters[1].machine_cidr = '192.168.16.0/20': overlaps aurora.vpc_cidr 192.168.0.0/16
+
+Rules run only on a config that passed the field rules, so they may trust types.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from modules.config.fields import SUPPORTED_ENGINE_MAJORS, duration_seconds
+from modules.config.model import DeploymentConfig, PasswordMode
+
+Rule = Callable[[DeploymentConfig], Iterator[str]]
+
+
+def _subnets_at_least_two(config: DeploymentConfig) -> Iterator[str]:
+    # Guide: "Create a subnet for each availability zone" - multi-AZ needs two or more.
+    count = len(config.aurora.subnets)
+    if count < 2:
+        yield f"aurora.subnets = {count} subnet(s): need at least two, in different availability zones"
+
+
+def _availability_zones_in_region(config: DeploymentConfig) -> Iterator[str]:
+    region = config.aurora.region
+    pattern = re.compile(rf"^{re.escape(region)}[a-z]$")
+    for i, subnet in enumerate(config.aurora.subnets):
+        if not pattern.match(subnet.availability_zone):
+            yield (
+                f"aurora.subnets[{i}].availability_zone = {subnet.availability_zone!r}: "
+                f"not an availability zone of aurora.region {region} (expected {region}a, {region}b, ...)"
+            )
+
+
+def _availability_zones_unique(config: DeploymentConfig) -> Iterator[str]:
+    seen: dict[str, int] = {}
+    for i, subnet in enumerate(config.aurora.subnets):
+        first = seen.setdefault(subnet.availability_zone, i)
+        if first != i:
+            yield (
+                f"aurora.subnets[{i}].availability_zone = {subnet.availability_zone!r}: "
+                f"duplicate of aurora.subnets[{first}]; one subnet per availability zone"
+            )
+
+
+def _subnets_inside_vpc(config: DeploymentConfig) -> Iterator[str]:
+    vpc = config.aurora.vpc_cidr
+    for i, subnet in enumerate(config.aurora.subnets):
+        if not subnet.cidr.subnet_of(vpc):
+            yield f"aurora.subnets[{i}].cidr = '{subnet.cidr}': must lie inside aurora.vpc_cidr {vpc}"
+
+
+def _subnets_disjoint(config: DeploymentConfig) -> Iterator[str]:
+    subnets = config.aurora.subnets
+    for i, subnet in enumerate(subnets):
+        for j in range(i):
+            if subnet.cidr.overlaps(subnets[j].cidr):
+                yield (
+                    f"aurora.subnets[{i}].cidr = '{subnet.cidr}': "
+                    f"overlaps aurora.subnets[{j}].cidr {subnets[j].cidr}"
+                )
+
+
+def _reader_count(config: DeploymentConfig) -> Iterator[str]:
+    # A writer alone is not multi-AZ: failover needs a reader in another zone to promote.
+    if config.aurora.reader_count < 1:
+        yield (
+            f"aurora.reader_count = {config.aurora.reader_count}: must be at least 1 "
+            "(a reader in another AZ is what Aurora promotes when the writer's AZ fails)"
+        )
+
+
+def _engine_major_supported(config: DeploymentConfig) -> Iterator[str]:
+    if config.aurora.engine_major not in SUPPORTED_ENGINE_MAJORS:
+        majors = ", ".join(map(str, SUPPORTED_ENGINE_MAJORS))
+        yield (
+            f"aurora.engine_version = {config.aurora.engine_version!r}: "
+            f"major {config.aurora.engine_major} is not one Keycloak supports ({majors})"
+        )
+
+
+def _rosa_names_unique(config: DeploymentConfig) -> Iterator[str]:
+    seen: dict[str, int] = {}
+    for i, cluster in enumerate(config.rosa_clusters):
+        first = seen.setdefault(cluster.name, i)
+        if first != i:
+            yield f"rosa_clusters[{i}].name = {cluster.name!r}: duplicate of rosa_clusters[{first}].name"
+
+
+def _machine_cidrs_disjoint(config: DeploymentConfig) -> Iterator[str]:
+    # Peered VPCs must not overlap: AWS refuses the peering, and routes would be ambiguous.
+    vpc = config.aurora.vpc_cidr
+    clusters = config.rosa_clusters
+    for i, cluster in enumerate(clusters):
+        cidr = cluster.machine_cidr
+        if cidr is None:
+            continue
+        if cidr.overlaps(vpc):
+            yield f"rosa_clusters[{i}].machine_cidr = '{cidr}': overlaps aurora.vpc_cidr {vpc}"
+        for j in range(i):
+            other = clusters[j].machine_cidr
+            if other is not None and cidr.overlaps(other):
+                yield (
+                    f"rosa_clusters[{i}].machine_cidr = '{cidr}': "
+                    f"overlaps rosa_clusters[{j}].machine_cidr {other} ({clusters[j].name})"
+                )
+
+
+def _refresh_shorter_than_rotation(config: DeploymentConfig) -> Iterator[str]:
+    # A Secret refreshed less often than the password rotates is stale part of the time.
+    keycloak = config.keycloak
+    if keycloak.secret_sync != "external-secrets":
+        return
+    rotation_seconds = config.aurora.secret_rotation_days * 86400
+    if duration_seconds(keycloak.refresh_interval) >= rotation_seconds:
+        yield (
+            f"keycloak.refresh_interval = {keycloak.refresh_interval!r}: must be shorter than "
+            f"aurora.secret_rotation_days ({config.aurora.secret_rotation_days} days)"
+        )
+
+
+def _external_secrets_needs_managed_password(config: DeploymentConfig) -> Iterator[str]:
+    # The External Secrets Operator reads the RDS-managed secret; a variable password has none.
+    # The one place this rule is checked: constructs and the render command get valid configs.
+    if config.keycloak.secret_sync == "external-secrets" and config.aurora.master_password is not PasswordMode.MANAGED:
+        yield (
+            "keycloak.secret_sync = 'external-secrets': needs aurora.master_password: managed "
+            f"(got {config.aurora.master_password.value!r}; the operator reads the RDS-managed secret)"
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    _subnets_at_least_two,
+    _availability_zones_in_region,
+    _availability_zones_unique,
+    _subnets_inside_vpc,
+    _subnets_disjoint,
+    _reader_count,
+    _engine_major_supported,
+    _rosa_names_unique,
+    _machine_cidrs_disjoint,
+    _refresh_shorter_than_rotation,
+    _external_secrets_needs_managed_password,
+)
+
+
+def cross_field_problems(config: DeploymentConfig) -> list[str]:
+    """Every cross-field problem of `config`, in rule order; empty when valid."""
+    return [problem for rule in RULES for problem in rule(config)]

@@ -1,0 +1,100 @@
+"""The Secret Keycloak reads its database credentials from (guide: "Connecting Aurora
+database with Keycloak": `spec.db.usernameSecret` / `passwordSecret`).
+
+Two ways to fill it, chosen by `keycloak.secret_sync`:
+
+* `copy` (default): Terraform reads the RDS-managed master secret at apply time and writes
+  `username` and `password` into a `kubernetes_secret_v1`. Nothing else to install, but
+  after RDS rotates the password the copy is stale until the stack is applied again.
+  The values are Terraform expressions over the data source: never in config or in the
+  synthesized JSON (they are in the stack's state, like every managed Secret's data).
+* `external-secrets`: a SecretStore and an ExternalSecret (`kubernetes_manifest`) from the
+  same templates the render command writes; the External Secrets Operator creates the
+  Secret and refreshes it every `keycloak.refresh_interval`.
+
+With `aurora.master_password: variable` there is no RDS-managed secret: `copy` takes the
+password from the same sensitive variable as the `aurora` stack (`TF_VAR_master_password`)
+and the username from `aurora.master_username` (the config rules refuse
+`external-secrets` then).
+"""
+
+from __future__ import annotations
+
+from cdktf import Fn, ITerraformDependable, Token
+from constructs import Construct
+
+from modules.aurora.master_password import master_password_variable
+from modules.config import AuroraSpec, KeycloakSpec, PasswordMode
+from modules.keycloak.manifests import external_secret, secret_store
+from modules.providers import DataAwsSecretsmanagerSecretVersion, Manifest, SecretV1
+
+#: The Keycloak operator labels the Secrets a Keycloak CR references so that it sees their
+#: changes (and rolls the pods); setting the label ourselves keeps Terraform from
+#: removing it on every apply.
+WATCHED_SECRET_LABELS = {"operator.keycloak.org/component": "watched-secret"}
+
+
+class KeycloakDbSecret(Construct):
+    """Secret `keycloak.secret_name` in `keycloak.namespace` with keys `username` and
+    `password`, filled as `keycloak.secret_sync` says (default `copy`).
+
+    `master_secret_arn` is the `aurora` stack's `master_secret_arn` output (a token);
+    `region` is the Aurora region. Exposes `name`, `namespace` and `ready`, the resources
+    a consumer of the Secret must wait for.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        keycloak: KeycloakSpec,
+        aurora: AuroraSpec,
+        master_secret_arn: str,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.name = keycloak.secret_name
+        self.namespace = keycloak.namespace
+        self.ready: list[ITerraformDependable]
+        if keycloak.secret_sync == "external-secrets":
+            self.ready = self._external_secret(keycloak, aurora.region, master_secret_arn)
+        else:
+            self.ready = [self._copy(keycloak, aurora, master_secret_arn)]
+
+    def _copy(self, keycloak: KeycloakSpec, aurora: AuroraSpec, master_secret_arn: str) -> SecretV1:
+        if aurora.master_password is PasswordMode.MANAGED:
+            # The RDS-managed secret is JSON: {"username": ..., "password": ...}.
+            version = DataAwsSecretsmanagerSecretVersion(self, "master-secret", secret_id=master_secret_arn)
+            credentials = Fn.jsondecode(version.secret_string)
+            data = {key: Token.as_string(Fn.lookup(credentials, key)) for key in ("username", "password")}
+        else:
+            password = master_password_variable(
+                self,
+                description="Master password of the Aurora cluster, as given to the aurora stack (TF_VAR_master_password).",
+            )
+            data = {"username": aurora.master_username, "password": password.string_value}
+        return SecretV1(
+            self,
+            "secret",
+            metadata={"name": keycloak.secret_name, "namespace": keycloak.namespace, "labels": WATCHED_SECRET_LABELS},
+            type="Opaque",
+            data=data,
+        )
+
+    def _external_secret(self, keycloak: KeycloakSpec, region: str, master_secret_arn: str) -> list[ITerraformDependable]:
+        # One source of truth: the documents the render command writes, parsed back.
+        store = secret_store(keycloak, region=region)
+        synced = external_secret(
+            keycloak, secret_arn=master_secret_arn, store_name=store.document["metadata"]["name"]
+        )
+        store_manifest = Manifest(self, "secret-store", manifest=store.document)
+        # Ready once ESO has fetched the secret and written the Secret.
+        secret_manifest = Manifest(
+            self,
+            "external-secret",
+            manifest=synced.document,
+            depends_on=[store_manifest],
+            wait={"condition": [{"type": "Ready", "status": "True"}]},
+            timeouts={"create": "5m", "update": "5m"},
+        )
+        return [secret_manifest]

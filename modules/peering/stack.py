@@ -1,0 +1,62 @@
+"""A `peering-<name>` stack per ROSA cluster: adding or removing one never touches the
+database or the other clusters' stacks."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from constructs import Construct
+
+from modules.aws.provider import aws_provider
+from modules.aws.tagging import tag_resources
+from modules.config import DeploymentConfig, RosaClusterSpec
+from modules.naming import AURORA_STACK_ID, peering_stack_id
+from modules.peering.rosa_peering import AuroraSide, RosaPeering
+from modules.state.backend import configure_state, stack_outputs
+
+
+class PeeringStack(TerraformStack):
+    """Peering, routes both ways and the 5432 rule for one ROSA cluster.
+
+    Reads the Aurora VPC, route table and security group from the `aurora` stack's
+    outputs in its state, and depends on that stack, so `cdktf deploy '*'`
+    deploys Aurora first and `cdktf destroy '*'` removes peering stacks first.
+    Outputs: `peering_connection_id`, `rosa_vpc_id`, `machine_cidr`.
+    """
+
+    def __init__(
+        self, scope: Construct, *, config: DeploymentConfig, rosa: RosaClusterSpec, aurora: TerraformStack
+    ) -> None:
+        stack_id = peering_stack_id(rosa.name)
+        super().__init__(scope, stack_id)
+        configure_state(self, stack_id, config)
+        self.add_dependency(aurora)
+
+        spec = config.aurora
+        # Every resource carries the deployment's tags and RosaCluster=<name>.
+        tag_resources(self, defaults=spec.tags, markers={"RosaCluster": rosa.name})
+        # The default provider is the ROSA side (requester); `aurora` the accepter side.
+        rosa_provider = aws_provider(
+            self, "aws", region=config.rosa_region(rosa), aws=config.aws, role_arn=rosa.role_arn
+        )
+        aurora_provider = aws_provider(self, "aws-aurora", region=spec.region, aws=config.aws, alias="aurora")
+
+        aurora_outputs = stack_outputs(self, "aurora-outputs", config, AURORA_STACK_ID)
+        peering = RosaPeering(
+            self,
+            "peering",
+            rosa=rosa,
+            rosa_region=config.rosa_region(rosa),
+            aurora=AuroraSide(
+                region=spec.region,
+                vpc_id=aurora_outputs.get_string("vpc_id"),
+                vpc_cidr=aurora_outputs.get_string("vpc_cidr"),
+                route_table_id=aurora_outputs.get_string("route_table_id"),
+                security_group_id=aurora_outputs.get_string("security_group_id"),
+                port=spec.port,
+            ),
+            rosa_provider=rosa_provider,
+            aurora_provider=aurora_provider,
+        )
+        TerraformOutput(self, "peering_connection_id", value=peering.connection_id, description="VPC peering connection id.")
+        TerraformOutput(self, "rosa_vpc_id", value=peering.rosa_vpc_id, description="The ROSA cluster's VPC id.")
+        TerraformOutput(self, "machine_cidr", value=peering.machine_cidr, description="CIDR allowed to reach Aurora on 5432.")

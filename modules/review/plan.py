@@ -1,0 +1,240 @@
+"""What a stack's Terraform plan changes, read from `terraform show -json`: names only.
+
+A `StackPlan` holds one `ResourceChange` per managed resource the plan creates, updates,
+replaces, destroys, forgets or imports, with the names of the changed top-level
+attributes, the paths forcing a replacement and the reason Terraform gives. Attribute
+*values* are compared, never kept: nothing read here can leak into a comment.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+#: Resource types that hold the data or are the path to it, most critical first (the
+#: order of the warning lines): destroying or replacing one loses the database, its key
+#: or secret, or cuts Keycloak off from it.
+DATA_RESOURCE_TYPES = (
+    "aws_rds_cluster",
+    "aws_rds_cluster_instance",
+    "aws_kms_key",
+    "aws_secretsmanager_secret",
+    "aws_db_subnet_group",
+    "aws_vpc",
+    "aws_subnet",
+    "aws_vpc_peering_connection",
+    "aws_vpc_peering_connection_accepter",
+    "aws_route",
+    "aws_vpc_security_group_ingress_rule",
+)
+DATA_RANK = {resource_type: rank for rank, resource_type in enumerate(DATA_RESOURCE_TYPES)}
+
+#: `aws_rds_cluster` attributes whose update gives the master user a new password: a new
+#: variable value, or a switch between the RDS-managed secret and the variable (turning
+#: management off also makes RDS delete the secret it managed).
+PASSWORD_ATTRIBUTES = ("manage_master_user_password", "master_password")
+
+# Readable words for the plan JSON's `action_reason` of a destroy or replacement.
+_REASONS = {
+    "replace_because_tainted": "the object is tainted",
+    "replace_by_request": "replacement requested (-replace)",
+    "replace_by_triggers": "replace_triggered_by",
+    "delete_because_no_resource_config": "removed from the configuration",
+    "delete_because_no_module": "its module was removed",
+    "delete_because_wrong_repetition": "count/for_each changed",
+    "delete_because_count_index": "count index out of range",
+    "delete_because_each_key": "for_each key removed",
+    "delete_because_no_move_target": "moved target does not exist",
+}
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    """One managed resource that a plan changes. Holds names only, never values."""
+
+    address: str
+    type: str
+    action: str  # create, update, replace, delete, forget or import (a no-op import)
+    create_first: bool = False  # a replacement that creates before it destroys
+    importing: bool = False
+    attributes: tuple[str, ...] = ()  # changed top-level attributes (update, replace)
+    sensitive: frozenset[str] = frozenset()  # of `attributes`, those marked sensitive
+    replace_paths: tuple[str, ...] = ()  # attribute paths forcing a replacement
+    reason: str | None = None  # the plan's action_reason, in words
+
+    @property
+    def destructive(self) -> bool:
+        """True when the current object is destroyed (a destroy or a replacement)."""
+        return self.action in ("delete", "replace")
+
+    @property
+    def at_risk(self) -> bool:
+        """True when a resource that holds or reaches the data is destroyed or replaced."""
+        return self.destructive and self.type in DATA_RANK
+
+    @property
+    def password_attributes(self) -> tuple[str, ...]:
+        """The `PASSWORD_ATTRIBUTES` an update of the cluster changes; empty otherwise."""
+        if self.action != "update" or self.type != "aws_rds_cluster":
+            return ()
+        return tuple(name for name in PASSWORD_ATTRIBUTES if name in self.attributes)
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """What one stack's plan changes: resource changes and the names of changed outputs."""
+
+    name: str
+    changes: tuple[ResourceChange, ...] = ()
+    outputs: tuple[str, ...] = ()
+    errored: bool = False
+
+    def count(self, action: str) -> int:
+        """Resources with `action` (create, update, replace, delete, forget)."""
+        return sum(1 for change in self.changes if change.action == action)
+
+    @property
+    def imports(self) -> int:
+        return sum(1 for change in self.changes if change.importing)
+
+    @property
+    def risk(self) -> tuple[int, int, int, int]:
+        """Sort key, riskier is larger: data at risk, destroys, updates, the rest."""
+        return (
+            sum(change.at_risk for change in self.changes),
+            sum(change.destructive for change in self.changes),
+            self.count("update"),
+            len(self.changes),
+        )
+
+
+def _contains_true(marks: Any) -> bool:
+    """True if a sensitivity/unknown mark tree (bools, lists, dicts) has any `true`."""
+    if marks is True:
+        return True
+    if isinstance(marks, dict):
+        return any(_contains_true(v) for v in marks.values())
+    if isinstance(marks, list):
+        return any(_contains_true(v) for v in marks)
+    return False
+
+
+def _mark(marks: Any, name: str) -> Any:
+    """The mark tree of top-level attribute `name` (`true` marks the whole object)."""
+    if marks is True:
+        return True
+    return marks.get(name) if isinstance(marks, dict) else None
+
+
+def format_path(path: Sequence[Any]) -> str:
+    """An attribute path of the plan JSON as text: `["a", 0, "b"]` -> `a[0].b`, map keys as `["k"]`."""
+    out = ""
+    for step in path:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", str(step)):
+            out += f".{step}" if out else str(step)
+        else:
+            out += f"[{json.dumps(str(step))}]"
+    return out
+
+
+def changed_attributes(
+    change: Mapping[str, Any], *, replacement: bool = False
+) -> tuple[tuple[str, ...], frozenset[str]]:
+    """(names, sensitive names) of the top-level attributes that `change` changes.
+
+    An attribute changes when it forces a replacement (`replace_paths`), or when its
+    before and after values differ or its new value is known only after apply. For a
+    `replacement` (default no) only new values that are set and known count: the new
+    object leaves every unset attribute null and every computed one (id, arn, endpoint,
+    ...) unknown, which says nothing. Values are compared, never returned.
+    """
+    forcing = {str(path[0]) for path in change.get("replace_paths") or [] if path}
+    before = change.get("before") if isinstance(change.get("before"), dict) else {}
+    after = change.get("after") if isinstance(change.get("after"), dict) else {}
+    unknown = change.get("after_unknown")
+    names = set(before) | set(after) | (set(unknown) if isinstance(unknown, dict) else set()) | forcing
+
+    def changes(name: str) -> bool:
+        if name in forcing:
+            return True
+        if _contains_true(_mark(unknown, name)):
+            return not replacement
+        if replacement and after.get(name) is None:
+            return False
+        return before.get(name) != after.get(name)
+
+    changed = sorted(filter(changes, names))
+    sensitive = frozenset(
+        name
+        for name in changed
+        if _contains_true(_mark(change.get("before_sensitive"), name))
+        or _contains_true(_mark(change.get("after_sensitive"), name))
+    )
+    return tuple(changed), sensitive
+
+
+def _action(actions: Sequence[str], importing: bool) -> str | None:
+    """The one action word of a plan's `actions` list; None for no-op and read."""
+    kinds = set(actions)
+    if "delete" in kinds and "create" in kinds:
+        return "replace"
+    if "delete" in kinds:
+        return "delete"
+    if "forget" in kinds:
+        return "forget"
+    if "create" in kinds:
+        return "create"
+    if "update" in kinds:
+        return "update"
+    return "import" if importing else None
+
+
+def resource_change(entry: Mapping[str, Any]) -> ResourceChange | None:
+    """A `resource_changes[]` entry as a `ResourceChange`; None for data sources and no-ops."""
+    if entry.get("mode", "managed") != "managed":
+        return None
+    change = entry.get("change") or {}
+    actions = list(change.get("actions") or [])
+    importing = bool(change.get("importing"))
+    action = _action(actions, importing)
+    if action is None:
+        return None
+    attributes, sensitive = (
+        changed_attributes(change, replacement=action == "replace")
+        if action in ("update", "replace")
+        else ((), frozenset())
+    )
+    return ResourceChange(
+        address=str(entry.get("address", "?")),
+        type=str(entry.get("type", "?")),
+        action=action,
+        create_first=actions[:1] == ["create"] and action == "replace",
+        importing=importing,
+        attributes=attributes,
+        sensitive=sensitive,
+        replace_paths=tuple(sorted({format_path(p) for p in change.get("replace_paths") or [] if p})),
+        reason=_REASONS.get(str(entry.get("action_reason", ""))),
+    )
+
+
+def stack_plan(name: str, plan: Mapping[str, Any]) -> StackPlan:
+    """A `StackPlan` from the `terraform show -json` document of stack `name`."""
+    if not isinstance(plan, Mapping) or "format_version" not in plan:
+        raise ValueError(f"{name}: not a `terraform show -json` plan document (no format_version)")
+    changes = [resource_change(entry) for entry in plan.get("resource_changes") or []]
+    outputs = sorted(
+        output
+        for output, body in (plan.get("output_changes") or {}).items()
+        if set((body or {}).get("actions") or ["no-op"]) - {"no-op", "read"}
+    )
+    return StackPlan(
+        name=name,
+        changes=tuple(c for c in changes if c is not None),
+        outputs=tuple(outputs),
+        errored=bool(plan.get("errored")),
+    )

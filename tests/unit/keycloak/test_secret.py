@@ -1,0 +1,66 @@
+"""`KeycloakDbSecret` on its own, in a bare stack: `copy` from the RDS-managed secret, `copy`
+from the password variable, and `external-secrets`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modules.config import AuroraSpec, KeycloakSpec
+from tests.conftest import AURORA_DATA, construct_json, data_sources, only, resources
+SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rds!cluster-abc"
+
+
+def secret(*, keycloak: dict[str, Any] | None = None, **aurora: Any) -> dict[str, Any]:
+    from modules.keycloak.secret import KeycloakDbSecret
+
+    def build(stack: Any) -> None:
+        KeycloakDbSecret(
+            stack,
+            "db-secret",
+            keycloak=KeycloakSpec.model_validate(keycloak or {}),
+            aurora=AuroraSpec.model_validate({**AURORA_DATA, **aurora}),
+            master_secret_arn=SECRET_ARN,
+        )
+
+    return construct_json(build)
+
+
+def test_copy_reads_the_rds_managed_secret_at_apply_time() -> None:
+    stack = secret()
+    (version_id, version), = data_sources(stack, "aws_secretsmanager_secret_version").items()
+    assert version["secret_id"] == SECRET_ARN
+    body = only(stack, "kubernetes_secret_v1")
+    assert body["metadata"] == {
+        "name": "keycloak-db-secret",
+        "namespace": "keycloak",
+        "labels": {"operator.keycloak.org/component": "watched-secret"},
+    }
+    for key in ("username", "password"):
+        assert body["data"][key] == (
+            f"${{jsondecode(data.aws_secretsmanager_secret_version.{version_id}.secret_string).{key}}}"
+        )
+    assert "variable" not in stack
+
+
+def test_copy_with_a_variable_password_takes_the_same_variable_as_the_aurora_stack() -> None:
+    stack = secret(master_password="variable", master_username="admin_kc")
+    assert set(stack["variable"]) == {"master_password"}
+    assert stack["variable"]["master_password"]["sensitive"] is True
+    body = only(stack, "kubernetes_secret_v1")
+    assert body["data"] == {"username": "admin_kc", "password": "${var.master_password}"}
+    assert data_sources(stack, "aws_secretsmanager_secret_version") == {}
+
+
+def test_external_secrets_applies_the_store_and_the_external_secret() -> None:
+    stack = secret(keycloak={"secret_sync": "external-secrets", "namespace": "identity", "refresh_interval": "30m"})
+    assert resources(stack, "kubernetes_secret_v1") == {}
+    manifests = {body["manifest"]["kind"]: body for body in resources(stack, "kubernetes_manifest").values()}
+    assert set(manifests) == {"SecretStore", "ExternalSecret"}
+    store = manifests["SecretStore"]["manifest"]
+    assert store["metadata"]["namespace"] == "identity"
+    assert store["spec"]["provider"]["aws"]["region"] == "eu-west-1"
+    synced = manifests["ExternalSecret"]
+    assert synced["manifest"]["spec"]["refreshInterval"] == "30m"
+    assert {entry["remoteRef"]["key"] for entry in synced["manifest"]["spec"]["data"]} == {SECRET_ARN}
+    assert synced["wait"] == {"condition": [{"type": "Ready", "status": "True"}]}
+    assert len(synced["depends_on"]) == 1 and synced["depends_on"][0].startswith("kubernetes_manifest.")

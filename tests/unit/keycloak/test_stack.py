@@ -1,0 +1,270 @@
+"""The synthesized `keycloak-<name>` stacks: Keycloak's database Secret in each ROSA cluster.
+
+Kubernetes stacks are tested at synth level only: no API server and no kubernetes provider
+binary are available here, so neither `terraform validate` nor a deploy can run them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modules.config import ConfigError, KeycloakSpec
+from modules.keycloak.manifests import external_secret, secret_store
+from tests.conftest import Synth, by_path, only, resources, synth_stacks
+
+REMOTE = "${data.terraform_remote_state.aurora-outputs.outputs"
+SECRET_VERSION = "data.aws_secretsmanager_secret_version.db-secret_master-secret_D78B4C0D"
+
+# Terraform addresses are an API: renaming a construct id replaces the Secret.
+COPY_ADDRESSES = {"kubernetes_secret_v1.db-secret_E653DB88"}
+CHECK_ADDRESS = "kubernetes_job_v1.connectivity-check_job_FB101278"
+ESO_ADDRESSES = {
+    "kubernetes_manifest.db-secret_secret-store_3AEE2796",
+    "kubernetes_manifest.db-secret_external-secret_C3A82669",
+}
+
+
+@pytest.fixture
+def site_a(example_stacks: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return example_stacks["keycloak-rosa-site-a"]
+
+
+def data(stack: dict[str, Any], data_type: str) -> dict[str, dict[str, Any]]:
+    return stack.get("data", {}).get(data_type, {})
+
+
+def addresses(stack: dict[str, Any]) -> set[str]:
+    return {f"{rtype}.{name}" for rtype, items in stack.get("resource", {}).items() for name in items}
+
+
+def keycloak_stack(synth: Synth, config_data: dict[str, Any], **keycloak: Any) -> dict[str, Any]:
+    config_data["keycloak"] = keycloak
+    return synth(config_data)["keycloak-rosa-site-a"]
+
+
+# --- stacks, order, state, providers -----------------------------------------------
+
+
+def test_one_keycloak_stack_per_rosa_cluster(example_stacks: dict[str, dict[str, Any]]) -> None:
+    assert sorted(s for s in example_stacks if s.startswith("keycloak-")) == ["keycloak-rosa-site-a", "keycloak-rosa-site-b"]
+
+
+def test_keycloak_stacks_depend_on_aurora_and_their_own_peering(tmp_path: Path, example_data: dict[str, Any]) -> None:
+    # The manifest is what `cdktf deploy '*'` / `cdktf destroy '*'` order stacks by: the
+    # route exists before the check uses it, and the Secret goes before the database.
+    synth_stacks(example_data, tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["stacks"]["keycloak-rosa-site-a"]["dependencies"] == ["aurora", "peering-rosa-site-a"]
+    assert manifest["stacks"]["keycloak-rosa-site-b"]["dependencies"] == ["aurora", "peering-rosa-site-b"]
+
+
+def test_own_state_and_aurora_outputs_from_its_state(site_a: dict[str, Any]) -> None:
+    assert site_a["terraform"]["backend"]["s3"]["key"] == "keycloak-aurora/keycloak-rosa-site-a.tfstate"
+    remote = data(site_a, "terraform_remote_state")["aurora-outputs"]
+    assert (remote["backend"], remote["config"]["key"]) == ("s3", "keycloak-aurora/aurora.tfstate")
+
+
+def test_kubernetes_provider_defaults_to_the_kubeconfig_context_named_after_the_cluster(site_a: dict[str, Any]) -> None:
+    assert site_a["provider"]["kubernetes"] == [{"config_path": "~/.kube/config", "config_context": "rosa-site-a"}]
+
+
+def test_kubernetes_provider_from_the_clusters_kubernetes_settings(synth: Synth, config_data: dict[str, Any]) -> None:
+    config_data["rosa_clusters"][1]["kubernetes"] = {"config_path": "/etc/kube/site-b", "context": "admin@site-b"}
+    stacks = synth(config_data)
+    assert stacks["keycloak-rosa-site-b"]["provider"]["kubernetes"] == [
+        {"config_path": "/etc/kube/site-b", "config_context": "admin@site-b"}
+    ]
+    assert stacks["keycloak-rosa-site-a"]["provider"]["kubernetes"][0]["config_context"] == "rosa-site-a"
+
+
+def test_aws_provider_in_the_aurora_region_even_for_a_cluster_elsewhere(synth: Synth, config_data: dict[str, Any]) -> None:
+    # The master secret lives where the database does.
+    config_data["rosa_clusters"][1]["region"] = "eu-central-1"
+    stack = synth(config_data)["keycloak-rosa-site-b"]
+    assert [p["region"] for p in stack["provider"]["aws"]] == ["eu-west-1"]
+
+
+def test_outputs_name_the_secret(site_a: dict[str, Any]) -> None:
+    assert {name: out["value"] for name, out in site_a["output"].items()} == {
+        "secret_name": "keycloak-db-secret",
+        "secret_namespace": "keycloak",
+    }
+
+
+# --- copy mode (default) -----------------------------------------------------------
+
+
+def test_copy_mode_addresses_are_stable(site_a: dict[str, Any]) -> None:
+    assert addresses(site_a) == COPY_ADDRESSES
+
+
+def test_copy_mode_reads_the_master_secret_named_by_the_aurora_output(site_a: dict[str, Any]) -> None:
+    version = only({"resource": site_a["data"]}, "aws_secretsmanager_secret_version")
+    assert version == {**version, "secret_id": f"{REMOTE}.master_secret_arn}}"}
+    assert "provider" not in version  # the stack's only aws provider: the Aurora region
+
+
+def test_copy_mode_secret_holds_username_and_password_from_the_master_secret(site_a: dict[str, Any]) -> None:
+    secret = only(site_a, "kubernetes_secret_v1")
+    assert secret["metadata"] == {
+        "name": "keycloak-db-secret",
+        "namespace": "keycloak",
+        # The Keycloak operator's own label: set here so no apply removes it.
+        "labels": {"operator.keycloak.org/component": "watched-secret"},
+    }
+    assert secret["type"] == "Opaque"
+    # The values are Terraform expressions over the data source, never literal values.
+    assert secret["data"] == {
+        "username": f"${{jsondecode({SECRET_VERSION}.secret_string).username}}",
+        "password": f"${{jsondecode({SECRET_VERSION}.secret_string).password}}",
+    }
+
+
+def test_copy_mode_uses_the_configured_names(synth: Synth, config_data: dict[str, Any]) -> None:
+    stack = keycloak_stack(synth, config_data, namespace="identity", secret_name="aurora-credentials")
+    assert only(stack, "kubernetes_secret_v1")["metadata"]["name"] == "aurora-credentials"
+    assert only(stack, "kubernetes_secret_v1")["metadata"]["namespace"] == "identity"
+    assert stack["output"]["secret_namespace"]["value"] == "identity"
+
+
+def test_no_secret_value_anywhere_in_the_synthesized_output(tmp_path: Path, config_data: dict[str, Any]) -> None:
+    # Every file of the outdir: any key that holds a credential holds an expression.
+    config_data["keycloak"] = {"connectivity_check": True}
+    synth_stacks(config_data, tmp_path)
+    credentials, literal = [], []
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("password", "username", "secret_string") and isinstance(value, str):
+                    credentials.append(f"{where}.{key}")
+                    if not value.startswith("${"):
+                        literal.append(f"{where}.{key} = {value!r}")
+                walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, f"{where}[{i}]")
+
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    for path in files:
+        if path.suffix == ".json":
+            walk(json.loads(path.read_text()), str(path.relative_to(tmp_path)))
+    assert len(files) >= 5 and len(credentials) >= 4  # both clusters' username and password
+    assert literal == []
+
+
+def test_copy_mode_with_a_variable_password_takes_the_same_sensitive_variable(synth: Synth, config_data: dict[str, Any]) -> None:
+    config_data["aurora"]["master_password"] = "variable"
+    stack = synth(config_data)["keycloak-rosa-site-a"]
+    assert only(stack, "kubernetes_secret_v1")["data"] == {"username": "keycloak", "password": "${var.master_password}"}
+    variable = stack["variable"]["master_password"]
+    assert variable["sensitive"] is True and "default" not in variable
+    assert data(stack, "aws_secretsmanager_secret_version") == {}
+
+
+# --- external-secrets mode ---------------------------------------------------------
+
+
+@pytest.fixture
+def eso(synth: Synth, config_data: dict[str, Any]) -> dict[str, Any]:
+    return keycloak_stack(synth, config_data, secret_sync="external-secrets", refresh_interval="30m")
+
+
+def test_external_secrets_mode_has_no_secret_and_never_reads_it(eso: dict[str, Any]) -> None:
+    assert addresses(eso) == ESO_ADDRESSES
+    assert data(eso, "aws_secretsmanager_secret_version") == {}
+
+
+def test_external_secrets_manifests_are_the_rendered_documents(eso: dict[str, Any]) -> None:
+    # One source of truth: the stack applies exactly what the render command writes,
+    # with the secret ARN taken from the aurora stack's state.
+    keycloak = KeycloakSpec(secret_sync="external-secrets", refresh_interval="30m")
+    manifests = by_path(eso, "kubernetes_manifest")
+    store = manifests["keycloak-rosa-site-a/db-secret/secret-store"]
+    synced = manifests["keycloak-rosa-site-a/db-secret/external-secret"]
+    assert store["manifest"] == secret_store(keycloak, region="eu-west-1").document
+    assert synced["manifest"] == external_secret(keycloak, secret_arn=f"{REMOTE}.master_secret_arn}}").document
+    assert synced["manifest"]["spec"]["refreshInterval"] == "30m"
+    assert synced["manifest"]["spec"]["target"] == {"name": "keycloak-db-secret", "creationPolicy": "Owner"}
+
+
+def test_external_secret_waits_for_the_store_and_for_ready(eso: dict[str, Any]) -> None:
+    manifests = by_path(eso, "kubernetes_manifest")
+    synced = manifests["keycloak-rosa-site-a/db-secret/external-secret"]
+    assert synced["depends_on"] == ["kubernetes_manifest.db-secret_secret-store_3AEE2796"]
+    assert synced["wait"] == {"condition": [{"type": "Ready", "status": "True"}]}
+
+
+def test_external_secrets_mode_with_a_variable_password_is_refused(config_data: dict[str, Any], tmp_path: Path) -> None:
+    config_data["aurora"]["master_password"] = "variable"
+    config_data["keycloak"] = {"secret_sync": "external-secrets"}
+    with pytest.raises(ConfigError, match="master_password: managed"):
+        synth_stacks(config_data, tmp_path)
+
+
+# --- connectivity check ------------------------------------------------------------
+
+
+def test_no_connectivity_check_unless_asked(site_a: dict[str, Any]) -> None:
+    assert resources(site_a, "kubernetes_job_v1") == {}
+
+
+@pytest.fixture
+def job(synth: Synth, config_data: dict[str, Any]) -> dict[str, Any]:
+    stack = keycloak_stack(synth, config_data, connectivity_check=True)
+    assert addresses(stack) == COPY_ADDRESSES | {CHECK_ADDRESS}
+    return only(stack, "kubernetes_job_v1")
+
+
+def test_check_runs_psql_against_the_writer_with_the_secrets_credentials(job: dict[str, Any]) -> None:
+    (container,) = job["spec"]["template"]["spec"]["container"]
+    assert container["image"] == "postgres:16"
+    assert container["command"] == ["psql"]
+    env = {e["name"]: e.get("value", e.get("value_from")) for e in container["env"]}
+    assert env == {
+        "PGHOST": f"{REMOTE}.writer_endpoint}}",
+        "PGPORT": f"{REMOTE}.port}}",
+        "PGDATABASE": f"{REMOTE}.database_name}}",
+        "PGUSER": {"secret_key_ref": {"name": "keycloak-db-secret", "key": "username"}},
+        "PGPASSWORD": {"secret_key_ref": {"name": "keycloak-db-secret", "key": "password"}},
+        "PGSSLMODE": "require",
+        "PGCONNECT_TIMEOUT": "10",
+    }
+
+
+def test_check_is_waited_for_retried_little_and_cleaned_up(job: dict[str, Any]) -> None:
+    assert job["wait_for_completion"] is True
+    assert job["spec"]["backoff_limit"] == 2
+    assert job["spec"]["ttl_seconds_after_finished"] == "600"
+    assert job["spec"]["template"]["spec"]["restart_policy"] == "Never"
+    assert job["metadata"]["namespace"] == "keycloak"
+    assert job["depends_on"] == sorted(COPY_ADDRESSES)
+
+
+def test_check_pod_runs_unprivileged_without_api_access(job: dict[str, Any]) -> None:
+    pod = job["spec"]["template"]["spec"]
+    assert pod["automount_service_account_token"] is False
+    assert pod["security_context"] == {"run_as_non_root": True, "seccomp_profile": {"type": "RuntimeDefault"}}
+    (container,) = pod["container"]
+    assert container["security_context"] == {
+        "allow_privilege_escalation": False,
+        "read_only_root_filesystem": True,
+        "run_as_non_root": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    assert container["resources"]["limits"] == {"cpu": "200m", "memory": "128Mi"}
+
+
+def test_check_image_follows_the_engine_major(synth: Synth, config_data: dict[str, Any]) -> None:
+    config_data["aurora"]["engine_version"] = "17.4"
+    job = only(keycloak_stack(synth, config_data, connectivity_check=True), "kubernetes_job_v1")
+    assert job["spec"]["template"]["spec"]["container"][0]["image"] == "postgres:17"
+
+
+def test_check_waits_for_the_external_secret_in_that_mode(synth: Synth, config_data: dict[str, Any]) -> None:
+    stack = keycloak_stack(synth, config_data, connectivity_check=True, secret_sync="external-secrets")
+    assert only(stack, "kubernetes_job_v1")["depends_on"] == ["kubernetes_manifest.db-secret_external-secret_C3A82669"]

@@ -1,0 +1,185 @@
+"""The Mermaid topology diagram: well-formed, and showing every VPC, subnet and peering."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from modules.config import parse_config
+from modules.review.topology import escape_label, markdown, mermaid
+
+_ID = r"[A-Za-z][A-Za-z0-9_]*"
+_LABEL = r'"([^"\n]*)"'
+STATEMENTS = {
+    "subgraph": re.compile(rf"^subgraph ({_ID})\[{_LABEL}\]$"),
+    "end": re.compile(r"^end$"),
+    "node": re.compile(rf"^({_ID})(?:\[{_LABEL}\]|\[\({_LABEL}\)\])$"),
+    "edge": re.compile(rf"^({_ID}) -->\|{_LABEL}\| ({_ID})$"),
+    "comment": re.compile(r"^%%.*$"),
+}
+RESERVED = {"end", "subgraph", "graph", "flowchart", "style", "class", "classdef", "click", "linkstyle", "direction"}
+
+
+@dataclass
+class Diagram:
+    """A parsed flowchart: subgraphs and nodes with their label and parent, and edges."""
+
+    subgraphs: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # id -> (label, parent)
+    nodes: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    edges: list[tuple[str, str, str]] = field(default_factory=list)  # (from, label, to)
+
+    def children(self, parent: str) -> dict[str, str]:
+        """{id: label} of the subgraphs and nodes directly inside `parent`."""
+        return {i: lab for i, (lab, p) in {**self.subgraphs, **self.nodes}.items() if p == parent}
+
+    def labels(self) -> list[str]:
+        return [lab for lab, _ in (*self.subgraphs.values(), *self.nodes.values())]
+
+
+def parse(source: str) -> Diagram:
+    """Check `source` line by line and return its structure; assertion errors name the line.
+
+    Every line is a known statement; the first is `flowchart <dir>`; subgraphs close with
+    `end`; ids are declared once, are not keywords; edges join declared ids.
+    """
+    lines = source.splitlines()
+    assert re.fullmatch(r"flowchart (LR|RL|TB|TD|BT)", lines[0]), lines[0]
+    d, stack = Diagram(), []
+    for number, raw in enumerate(lines[1:], start=2):
+        line = raw.strip()
+        kind, match = next(((k, m) for k, p in STATEMENTS.items() if (m := p.match(line))), (None, None))
+        assert match is not None, f"line {number} is no known statement: {raw!r}"
+        if kind == "subgraph" or kind == "node":
+            ident = match.group(1)
+            assert ident.lower() not in RESERVED, f"line {number}: keyword as id"
+            assert ident not in d.subgraphs and ident not in d.nodes, f"line {number}: {ident} declared twice"
+            label = next(g for g in match.groups()[1:] if g is not None)
+            target = d.subgraphs if kind == "subgraph" else d.nodes
+            target[ident] = (label, stack[-1] if stack else None)
+            if kind == "subgraph":
+                stack.append(ident)
+        elif kind == "end":
+            assert stack, f"line {number}: `end` without a subgraph"
+            stack.pop()
+        elif kind == "edge":
+            d.edges.append((match.group(1), match.group(2), match.group(3)))
+    assert not stack, f"subgraphs left open: {stack}"
+    declared = set(d.subgraphs) | set(d.nodes)
+    for start, _, end in d.edges:
+        assert start in declared and end in declared, f"edge {start} -> {end} joins an undeclared id"
+    return d
+
+
+@pytest.fixture
+def example(example_data: dict[str, Any]) -> Diagram:
+    return parse(mermaid(parse_config(example_data)))
+
+
+def aurora_vpc(d: Diagram) -> str:
+    (top,) = [i for i, (lab, parent) in d.subgraphs.items() if parent is None and lab.startswith("Aurora VPC")]
+    return top
+
+
+def test_the_checker_rejects_what_mermaid_would() -> None:
+    for bad in (
+        "flowchart LR\n    subgraph a[\"x\"]\n",  # unbalanced
+        "flowchart LR\n    end\n",
+        "flowchart LR\n    a[\"x\"]\n    a --> b\n",  # unlabelled edge to nowhere
+        "flowchart LR\n    a[\"x\"]\n    a -->|\"p\"| b\n",
+        "flowchart LR\n    a[\"x\"]\n    a[\"y\"]\n",
+        "flowchart LR\n    end[\"x\"]\n",
+        "flowchart LR\n    a[\"say \"hi\"\"]\n",
+    ):
+        with pytest.raises(AssertionError):
+            parse(bad)
+
+
+def test_aurora_vpc_holds_one_subgraph_per_az_subnet(example: Diagram, example_data: dict[str, Any]) -> None:
+    vpc = aurora_vpc(example)
+    assert example.subgraphs[vpc][0] == "Aurora VPC 192.168.0.0/16<br>cluster keycloak-aurora · eu-west-1"
+    subnets = {lab for i, lab in example.children(vpc).items() if i in example.subgraphs}
+    assert subnets == {
+        f"{s['availability_zone']}<br>subnet {s['cidr']}" for s in example_data["aurora"]["subnets"]
+    } == {"eu-west-1a<br>subnet 192.168.0.0/19", "eu-west-1b<br>subnet 192.168.32.0/19"}
+
+
+def test_writer_in_the_first_az_and_the_reader_in_the_second(example: Diagram) -> None:
+    by_az = {
+        example.subgraphs[i][0].split("<br>")[0]: sorted(example.children(i).values())
+        for i in example.children(aurora_vpc(example))
+    }
+    assert by_az == {
+        "eu-west-1a": ["writer<br>PostgreSQL 16.8"],
+        "eu-west-1b": ["reader-1<br>PostgreSQL 16.8"],
+    }
+
+
+def test_readers_go_round_robin_over_the_other_azs(config_data: dict[str, Any]) -> None:
+    config_data["aurora"]["subnets"].append({"availability_zone": "eu-west-1c", "cidr": "192.168.64.0/19"})
+    config_data["aurora"]["reader_count"] = 3
+    d = parse(mermaid(parse_config(config_data)))
+    by_az = {
+        d.subgraphs[i][0].split("<br>")[0]: sorted(lab.split("<br>")[0] for lab in d.children(i).values())
+        for i in d.children(aurora_vpc(d))
+    }
+    assert by_az == {"eu-west-1a": ["writer"], "eu-west-1b": ["reader-1", "reader-3"], "eu-west-1c": ["reader-2"]}
+
+
+def test_every_rosa_vpc_with_its_machine_cidr_and_region(example: Diagram, example_data: dict[str, Any]) -> None:
+    rosa = {lab: sorted(example.children(i).values()) for i, (lab, parent) in example.subgraphs.items()
+            if parent is None and lab.startswith("ROSA ")}
+    assert rosa == {
+        "ROSA rosa-site-a · eu-west-1<br>VPC of node ip-10-0-16-10.eu-west-1.compute.internal": [
+            "machine CIDR 10.0.0.0/16"
+        ],
+        "ROSA rosa-site-b · eu-west-1<br>VPC tagged Name=rosa-site-b-vpc": ["machine CIDR 10.1.0.0/16"],
+    }
+    assert len(rosa) == len(example_data["rosa_clusters"])
+
+
+def test_one_peering_edge_per_rosa_cluster_to_the_aurora_vpc_on_5432(example: Diagram) -> None:
+    vpc = aurora_vpc(example)
+    edges = {(example.nodes[start][0], label, end) for start, label, end in example.edges}
+    assert edges == {
+        ("machine CIDR 10.0.0.0/16", "VPC peering · tcp/5432", vpc),
+        ("machine CIDR 10.1.0.0/16", "VPC peering · tcp/5432", vpc),
+    }
+    assert len(example.edges) == 2
+
+
+def test_vpc_cidr_when_no_machine_cidr_and_the_accepter_region(config_data: dict[str, Any]) -> None:
+    site_b = config_data["rosa_clusters"][1]
+    del site_b["machine_cidr"]
+    site_b["region"] = "eu-central-1"
+    config_data["aurora"]["port"] = 5433
+    d = parse(mermaid(parse_config(config_data)))
+    (machines,) = [i for i, (lab, _) in d.nodes.items() if lab == "VPC CIDR"]
+    assert d.subgraphs[d.nodes[machines][1]][0].startswith("ROSA rosa-site-b · eu-central-1<br>")
+    assert [(s, lab) for s, lab, _ in d.edges if s == machines] == [
+        (machines, "VPC peering, accepted in eu-west-1 · tcp/5433")
+    ]
+
+
+def test_ids_are_unique_and_labels_escaped_whatever_the_names(config_data: dict[str, Any]) -> None:
+    config_data["rosa_clusters"] = [
+        {"name": "end", "vpc": {"tags": {"Name": 'a "quoted" #35; <b>x</b> end]) --> y'}}},
+        {"name": "a-machines", "vpc": {"id": "vpc-0123456789abcdef0"}},
+        {"name": "a", "vpc": {"id": "vpc-0123456789abcdef1"}, "machine_cidr": "10.9.0.0/16"},
+    ]
+    source = mermaid(parse_config(config_data))
+    d = parse(source)  # unique ids, no keyword ids, quoted labels, edges to declared ids
+    assert len(d.edges) == 3
+    escaped = "VPC tagged Name=a #quot;quoted#quot; #35;35; #lt;b#gt;x#lt;/b#gt; end]) --#gt; y"
+    assert f"ROSA end · eu-west-1<br>{escaped}" in d.labels()
+
+
+def test_escape_label() -> None:
+    assert escape_label('a"b#c<d>\ne') == "a#quot;b#35;c#lt;d#gt; e"
+
+
+def test_markdown_fences_the_diagram(example_data: dict[str, Any]) -> None:
+    text = markdown(parse_config(example_data))
+    assert text.startswith("```mermaid\nflowchart LR\n") and text.endswith("\n```\n")
