@@ -21,12 +21,13 @@ endif
 # (air-gapped machines); without it Terraform uses the public registry.
 TF_RC := .build/terraformrc
 
-.PHONY: help install synth test test-unit test-e2e scan render deploy destroy bench docs golden clean
+.PHONY: help install synth test test-unit test-e2e lint scan render deploy destroy bench docs golden clean
 
 help:
 	@echo "make synth     synthesize every stack of \$$CONFIG (default: config/example.yaml) into cdktf.out/"
 	@echo "make test      run every test: unit, terraform validate, end to end against moto"
 	@echo "make test-unit run the fast tests only (no moto, no deploy)"
+	@echo "make lint      zizmor (offline) and shellcheck over the workflows and shell scripts"
 	@echo "make scan      checkov on every synthesized stack (skips only security/checkov-skips.yaml)"
 	@echo "make render    Keycloak CR patches from deployed outputs (OUTPUTS=outputs.json) into rendered/"
 	@echo "make deploy    cdktf deploy every stack (STACKS='aurora peering-*' to pick)"
@@ -69,6 +70,10 @@ test-unit: .venv/.synced
 
 test-e2e: install
 	pipenv run pytest -m e2e
+
+# Also part of `make test` and `make test-unit`; this runs only the CI supply-chain checks.
+lint: .venv/.synced
+	pipenv run pytest tests/unit/test_ci_lint.py -q
 
 scan: .venv/.synced
 	pipenv run pytest tests/security -q

@@ -65,7 +65,7 @@ def test_valid_yaml_without_broad_permissions(name: str) -> None:
         assert isinstance(job.get("permissions"), dict), "every job states its permissions"
         for step in steps(job):
             if "uses" in step:
-                assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), f"unpinned action {step['uses']}"
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), f"unpinned action {step['uses']}"
 
 
 def test_plan_runs_on_pull_requests_only(plan: dict[str, Any]) -> None:
