@@ -8,6 +8,9 @@ export PIPENV_NOSPIN := 1
 export PIPENV_VERBOSITY := -1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKPOINT_DISABLE := 1
+# mermaid-cli's puppeteer drives Debian's /usr/bin/chromium: never download a browser.
+export PUPPETEER_SKIP_DOWNLOAD := true
+export PUPPETEER_SKIP_CHROMIUM_DOWNLOAD := true
 
 PIPENV_VERSION := 2026.10.3
 PYTHON ?= python3
@@ -21,13 +24,14 @@ endif
 # (air-gapped machines); without it Terraform uses the public registry.
 TF_RC := .build/terraformrc
 
-.PHONY: help install synth test test-unit test-e2e lint scan render deploy destroy bench docs golden clean
+.PHONY: help install synth test test-unit test-e2e lint scan render deploy destroy bench docs golden topology-png clean
 
 help:
 	@echo "make synth     synthesize every stack of \$$CONFIG (default: config/example.yaml) into cdktf.out/"
 	@echo "make test      run every test: unit, terraform validate, end to end against moto"
-	@echo "make test-unit run the fast tests only (no moto, no deploy)"
+	@echo "make test-unit run the fast tests only (no moto, no deploy, no Chromium)"
 	@echo "make lint      zizmor (offline) and shellcheck over the workflows and shell scripts"
+	@echo "make topology-png  redraw docs/topology-example.png (the README's picture) with mermaid-cli"
 	@echo "make scan      checkov on every synthesized stack (skips only security/checkov-skips.yaml)"
 	@echo "make render    Keycloak CR patches from deployed outputs (OUTPUTS=outputs.json) into rendered/"
 	@echo "make deploy    cdktf deploy every stack (STACKS='aurora peering-*' to pick)"
@@ -66,7 +70,7 @@ test: install
 	pipenv run pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-unit: .venv/.synced
-	pipenv run pytest -m "not e2e"
+	pipenv run pytest -n $(TEST_WORKERS) --dist loadgroup -m "not e2e and not render"
 
 test-e2e: install
 	pipenv run pytest -m e2e
@@ -95,6 +99,10 @@ deploy: install $(TF_RC)
 destroy: install $(TF_RC)
 	TF_CLI_CONFIG_FILE=$$( [ -s $(TF_RC) ] && echo $(abspath $(TF_RC)) || echo "$$TF_CLI_CONFIG_FILE" ) \
 	  $(CDKTF) destroy $(foreach s,$(STACKS),'$(s)') $(DEPLOY_FLAGS)
+
+# The example's topology as a reviewer's browser draws it (needs /usr/bin/chromium).
+topology-png: install
+	pipenv run python tools/topology_picture.py
 
 bench: install
 	pipenv run python bench/synth_bench.py $(ARGS)

@@ -467,7 +467,7 @@ def test_cli_appends_the_topology_of_the_config(tmp_path: Path, capsys: pytest.C
     text = capsys.readouterr().out
     assert "<details><summary>Topology</summary>" in text
     assert "```mermaid\nflowchart LR\n" in text
-    assert "VPC peering · tcp/5432" in text
+    assert "peering-rosa-site-a<br>tcp/5432" in text
 
 
 def test_cli_rejects_what_is_not_a_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
