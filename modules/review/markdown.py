@@ -9,9 +9,9 @@ Input: one `terraform show -json <planfile>` document per stack. Output, in this
 3. a CAUTION block when a resource that holds or reaches the data (`DATA_RESOURCE_TYPES`)
    would be destroyed or replaced, one line per resource naming stack, address and the
    attribute paths forcing the replacement (the plan's `replace_paths`), else one line
-   saying nothing of the kind happens; then a WARNING block when an update gives the
-   cluster's master user a new password (`PASSWORD_ATTRIBUTES`), which Keycloak only
-   learns when its stacks are applied too;
+   saying nothing of the kind happens; then a WARNING block for each kind of risky change
+   a reviewer must act on (`modules.review.notices`), e.g. a new master password, which
+   Keycloak only learns when its stacks are applied too;
 4. per stack the counts to add, change, replace, destroy (or "no changes");
 5. per stack with changes a table: address, action, and for updates and replacements the
    names of the changed top-level attributes;
@@ -32,7 +32,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from modules.review.notices import NOTICES
 from modules.review.plan import DATA_RANK, ResourceChange, StackPlan
+from modules.review.text import code
 
 #: First line of every comment; a workflow updates the comment that contains it.
 MARKER = "<!-- keycloak-aurora-plan-summary -->"
@@ -51,12 +53,6 @@ _ACTION_WORDS = {
     "import": "import",
 }
 
-
-
-def code(text: str, *, in_table: bool = False) -> str:
-    """`text` as an inline code span on one line; `|` escaped inside tables."""
-    text = " ".join(str(text).split()).replace("`", "'")
-    return f"`{text.replace('|', chr(92) + '|') if in_table else text}`"
 
 
 def counts_line(stack: StackPlan, *, failed: bool = False) -> str:
@@ -162,10 +158,6 @@ class SummaryModel:
         found = [(s.name, c) for s in self.stacks for c in s.changes if c.at_risk]
         return sorted(found, key=lambda item: (_importance(item[1]), item[0]))
 
-    @property
-    def password_changes(self) -> list[tuple[str, ResourceChange]]:
-        """(stack, change) of every cluster update that changes the master password."""
-        return [(s.name, c) for s in self.stacks for c in s.changes if c.password_attributes]
 
 
 def _failure_block(failed: Sequence[str]) -> list[str]:
@@ -198,25 +190,6 @@ def _warning_block(model: SummaryModel, cuts: Cuts) -> list[str]:
     lines += ["> " + warning_line(stack, change) for stack, change in kept]
     if len(kept) < n:
         lines.append(f"> - ... and {n - len(kept)} more (left out to fit the comment limit)")
-    return lines + [""]
-
-
-def _password_block(model: SummaryModel) -> list[str]:
-    changes = model.password_changes
-    if not changes:
-        return []
-    lines = [
-        "> [!WARNING]",
-        "> **The database password changes.** Keycloak holds the old one until its stacks are"
-        " applied: apply every `keycloak-*` stack right after this change, or Keycloak cannot"
-        " open new connections.",
-    ]
-    for stack, change in changes:
-        attributes = ", ".join(code(name) for name in change.password_attributes)
-        line = f"> - {code(stack)}: {code(change.address)} changes {attributes}"
-        if "manage_master_user_password" in change.password_attributes:
-            line += " (turning it off makes RDS delete the master secret it managed)"
-        lines.append(line)
     return lines + [""]
 
 
@@ -268,7 +241,7 @@ def compose(model: SummaryModel, cuts: Cuts) -> str:
         "",
         *_failure_block(model.failed),
         *_warning_block(model, cuts),
-        *_password_block(model),
+        *(line for notice in NOTICES for line in notice(model.stacks)),
         *_cut_note(model, cuts),
         "**Changes per stack** (a replacement counts once, under replace):",
         "",
