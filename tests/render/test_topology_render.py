@@ -26,7 +26,9 @@ from modules.config import load_config, parse_config
 from modules.review.topology import MAX_ROSA_DRAWN, mermaid
 from tests.conftest import EXAMPLE_CONFIG, ROOT
 
-pytestmark = pytest.mark.render
+# One worker renders them all (xdist group): the pictures share one output directory, and
+# mermaid-cli starts one Chromium for the whole batch.
+pytestmark = [pytest.mark.render, pytest.mark.xdist_group("render")]
 
 OUT = ROOT / ".build" / "topology-render"
 EXAMPLES = [EXAMPLE_CONFIG, *sorted((ROOT / "config" / "examples").glob("*.yaml"))]
