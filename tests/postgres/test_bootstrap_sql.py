@@ -4,6 +4,9 @@ PostgreSQL server, set up the way RDS sets up Aurora PostgreSQL:
 * a stand-in `rds_iam` role (on RDS, membership makes the server accept IAM tokens only);
 * a master user that is NOT a superuser: CREATEROLE, CREATEDB and a member of
   `rds_superuser`, owner of database `keycloak`, logging in with a password over TCP;
+  from PostgreSQL 16 on, a CREATEROLE user may grant only roles it holds ADMIN OPTION on,
+  so the stand-in gives the master exactly that on `rds_iam` (no inheritance, no SET),
+  which is what lets RDS's master user `GRANT rds_iam` as AWS documents;
 * Keycloak's tables from the `copy` days, created by the master user.
 
 The script runs with exactly the psql arguments the bootstrap Job uses
@@ -57,11 +60,21 @@ def bootstrap(pg: PostgresServer, db_user: str = DB_USER, database: str = "keycl
     return as_master(pg, *psql_args(db_user, str(SQL_FILE)), database=database)
 
 
+#: PostgreSQL 16 on: what lets the master grant rds_iam without inheriting from it.
+RDS_LIKE_16 = f"GRANT rds_iam TO {MASTER} WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;"
+
+
+def server_major(pg: PostgresServer) -> int:
+    return int(pg.query("SHOW server_version_num")[0][0]) // 10000
+
+
 @pytest.fixture(scope="module")
 def runs(postgres: PostgresServer) -> Iterator[list[str]]:
     """GIVEN an RDS-like server with Keycloak's legacy tables, WHEN the bootstrap runs twice:
     the output of each run."""
     postgres.psql(f"--command={RDS_LIKE}")
+    if server_major(postgres) >= 16:
+        postgres.psql(f"--command={RDS_LIKE_16}")
     as_master(postgres, "--command=CREATE DATABASE keycloak", database="postgres")
     as_master(postgres, "--set=ON_ERROR_STOP=1", f"--command={LEGACY}")
     outputs = [bootstrap(postgres).stdout, bootstrap(postgres).stdout]
@@ -143,11 +156,27 @@ def test_every_object_in_the_schema_belongs_to_the_owner_role(runs: list[str], p
 
 def test_the_master_keeps_its_password_login_and_is_never_in_rds_iam(runs: list[str], postgres: PostgresServer) -> None:
     assert postgres.query("SELECT session_user", user=MASTER, password=MASTER_PASSWORD, database="keycloak") == [(MASTER,)]
+    # It inherits nothing from rds_iam, directly or through the IAM user (membership is
+    # transitive), and administers Keycloak's tables through the owner role.
     assert postgres.query(
-        f"SELECT pg_has_role('{MASTER}', 'rds_iam', 'MEMBER'), pg_has_role('{MASTER}', '{DB_USER}', 'MEMBER'), "
-        f"pg_has_role('{MASTER}', '{OWNER}', 'MEMBER')"
+        f"SELECT pg_has_role('{MASTER}', 'rds_iam', 'USAGE'), pg_has_role('{MASTER}', '{DB_USER}', 'USAGE'), "
+        f"pg_has_role('{MASTER}', '{OWNER}', 'USAGE')"
     ) == [("f", "f", "t")]
-    # and may still administer Keycloak's tables, through the owner role
+    if server_major(postgres) < 16:
+        # PostgreSQL 15: no membership at all.
+        assert postgres.query(
+            f"SELECT pg_has_role('{MASTER}', 'rds_iam', 'MEMBER'), pg_has_role('{MASTER}', '{DB_USER}', 'MEMBER')"
+        ) == [("f", "f")]
+    else:
+        # PostgreSQL 16 on: a CREATEROLE user is made an ADMIN-only member of every role it
+        # creates (no INHERIT, no SET), the IAM user included; nothing more, nothing it can use.
+        assert postgres.query(
+            "SELECT pg_get_userbyid(roleid), admin_option, inherit_option, set_option FROM pg_auth_members "
+            f"WHERE member = '{MASTER}'::regrole AND roleid IN ('rds_iam'::regrole, '{DB_USER}'::regrole) ORDER BY 1"
+        ) == [(DB_USER, "t", "f", "f"), ("rds_iam", "t", "f", "f")]
+        assert postgres.query(
+            f"SELECT pg_has_role('{MASTER}', 'rds_iam', 'SET'), pg_has_role('{MASTER}', '{DB_USER}', 'SET')"
+        ) == [("f", "f")]
     as_master(postgres, "--command=ALTER TABLE realm ALTER COLUMN name SET DEFAULT ''")
 
 
