@@ -22,7 +22,6 @@ again (the SQL is idempotent).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 
 from cdktf import ITerraformDependable
 from constructs import Construct
@@ -74,7 +73,6 @@ class DbUserBootstrap(Construct):
         writer_endpoint: str,
         port: str,
         database_name: str,
-        depends_on: Sequence[ITerraformDependable] = (),
     ) -> None:
         super().__init__(scope, id_)
         namespace = keycloak.namespace
@@ -157,6 +155,6 @@ class DbUserBootstrap(Construct):
             },
             wait_for_completion=True,
             timeouts={"create": "10m", "update": "10m"},
-            depends_on=[account, *depends_on],
+            depends_on=[account],
         )
         self.ready: list[ITerraformDependable] = [self.job]

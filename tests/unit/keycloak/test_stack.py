@@ -201,6 +201,8 @@ def test_bootstrap_runs_the_sql_file_from_a_config_map(site_a: dict[str, Any], b
     config_map = only(site_a, "kubernetes_config_map_v1")
     assert config_map["metadata"]["name"] == "keycloak-db-bootstrap-sql"
     assert config_map["data"] == {"bootstrap-db-user.sql": bootstrap_sql()}
+    # Terraform would read these as template sequences inside a string and rewrite the SQL.
+    assert "${" not in bootstrap_sql() and "%{" not in bootstrap_sql()
     pod = bootstrap["spec"]["template"]["spec"]
     (sql_volume,) = [v for v in pod["volume"] if v["name"] == "sql"]
     assert sql_volume["config_map"] == {"name": "${kubernetes_config_map_v1.db-bootstrap_sql_76CDCE2F.metadata[0].name}"}
