@@ -47,18 +47,13 @@ def server_bin_dir() -> Path | None:
     return None
 
 
-def unavailable() -> str | None:
-    """Why no server can be started here (one line), or None when one can."""
+def missing_binaries() -> str | None:
+    """Which PostgreSQL programs are absent (one line), or None when all are here."""
     if server_bin_dir() is None:
         return ("no PostgreSQL server binaries (initdb, pg_ctl, postgres) on PATH or in /usr/lib/postgresql/*/bin: "
                 "install Debian's postgresql-15 (.ci/run does)")
     if shutil.which("psql") is None:
         return "no psql client on PATH: install Debian's postgresql-client-15"
-    if os.geteuid() == 0:
-        try:
-            pwd.getpwnam(SERVER_OS_USER)
-        except KeyError:
-            return f"running as root, and there is no {SERVER_OS_USER!r} system user to run the server as"
     return None
 
 
@@ -74,10 +69,18 @@ class PostgresServer:
     @contextlib.contextmanager
     def start(cls) -> Iterator[PostgresServer]:
         """Initialise, start and yield a server; stop it and delete its files on exit.
-        Raises `RuntimeError` with the reason when `unavailable()` says why it cannot."""
-        problem = unavailable()
+        Raises `RuntimeError` with the reason when it cannot (`missing_binaries()`, or root
+        without the `postgres` system user)."""
+        problem = missing_binaries()
         if problem:
             raise RuntimeError(problem)
+        if os.geteuid() == 0:
+            try:
+                pwd.getpwnam(SERVER_OS_USER)
+            except KeyError:
+                raise RuntimeError(
+                    f"running as root, and there is no {SERVER_OS_USER!r} system user to run the server as"
+                ) from None
         directory = Path(tempfile.mkdtemp(prefix="keycloak-aurora-pg-"))
         server = cls(directory, _free_port())
         try:
