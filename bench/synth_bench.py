@@ -195,6 +195,7 @@ def write_generated_config(clusters: int, directory: Path) -> Path:
             "name": f"rosa-{i:03d}",
             "vpc": {"id": f"vpc-{i:017x}"},
             "machine_cidr": f"10.{i}.0.0/16",  # 10.0.0.0/8: clear of Aurora's 192.168.0.0/16
+            "oidc_issuer": f"https://oidc.op1.openshiftapps.com/rosa{i:03d}",
         }
         for i in range(1, clusters + 1)
     ]
@@ -204,10 +205,11 @@ def write_generated_config(clusters: int, directory: Path) -> Path:
 
 
 def check_output(outdir: Path, clusters: int) -> None:
-    """The synth wrote one stack dir per stack: aurora + a peering and a keycloak stack per cluster."""
+    """The synth wrote one stack dir per stack: aurora + a peering, an access and a keycloak
+    stack per cluster."""
     stacks = outdir / "stacks"
     found = sorted(p.name for p in stacks.iterdir()) if stacks.is_dir() else []
-    if len(found) != 1 + 2 * clusters or "aurora" not in found:
+    if len(found) != 1 + 3 * clusters or "aurora" not in found:
         sys.exit(f"unexpected output in {outdir}: stacks {found}")
 
 
@@ -368,7 +370,7 @@ def benchmark(runs: int, naive_runs: int) -> None:
         walls = [r.wall_s for r in case.results]
         rsss = [r.peak_rss / MB for r in case.results]
         procs = max(r.max_processes for r in case.results)
-        print(f"| {case.label} | {case.clusters} | {2 * case.clusters + 1} | {len(case.results)} "
+        print(f"| {case.label} | {case.clusters} | {3 * case.clusters + 1} | {len(case.results)} "
               f"| {case.median_wall():.2f} | {fmt_range(walls, '.2f')} "
               f"| {case.median_rss() / MB:.0f} | {fmt_range(rsss, '.0f')} | {procs} |")
 

@@ -7,6 +7,7 @@ resources carry are an API like Terraform addresses: a changed name replaces the
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,16 @@ def peering_stack_id(rosa_name: str) -> str:
 def keycloak_stack_id(rosa_name: str) -> str:
     """`keycloak-<name>`: also the stack's state key `<key_prefix>/keycloak-<name>.tfstate`."""
     return f"keycloak-{rosa_name}"
+
+
+#: Prefix of the AWS-only stack of each ROSA cluster's pod roles (`access-<name>`).
+ACCESS_STACK_PREFIX = "access-"
+
+
+def access_stack_id(rosa_name: str) -> str:
+    """`access-<name>`: the AWS-only stack holding the cluster's pod roles; also its state
+    key `<key_prefix>/access-<name>.tfstate`."""
+    return f"{ACCESS_STACK_PREFIX}{rosa_name}"
 
 
 def state_key(key_prefix: str, stack_id: str) -> str:
@@ -122,3 +133,58 @@ def jdbc_url(host: str, port: int | str, database: str, parameters: Mapping[str,
     if parameters:
         url += "?" + "&".join(f"{key}={value}" for key, value in parameters.items())
     return url
+
+
+# --- pod identity (keycloak.credentials: iam, external-secrets) --------------------
+
+#: The audience ROSA's pod identity webhook writes into projected service account tokens
+#: (`--token-audience=sts.amazonaws.com`); every pod role's trust policy requires it.
+WEB_IDENTITY_AUDIENCE = "sts.amazonaws.com"
+#: The ServiceAccount annotation ROSA's pod identity webhook reads (the same as EKS's).
+ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+#: The ServiceAccount of the database user bootstrap Job (reads the master secret).
+BOOTSTRAP_SERVICE_ACCOUNT = "keycloak-db-bootstrap"
+#: The ServiceAccount the External Secrets Operator's SecretStore authenticates as.
+SECRETS_READER_SERVICE_ACCOUNT = "aurora-secrets-reader"
+#: The Secret holding only Keycloak's database user name with `credentials: iam` (Keycloak
+#: 26's CR takes the user name from a Secret); distinct from `keycloak.secret_name`, so a
+#: copied Secret keeps serving Keycloak until the new patch is applied.
+DB_USERNAME_SECRET = "keycloak-db-username"
+#: IAM role names are at most 64 characters.
+_IAM_ROLE_NAME_MAX = 64
+
+
+def issuer_host_path(issuer_url: str) -> str:
+    """The OIDC issuer without `https://` (and without a trailing slash): what IAM names
+    the provider by (`arn:...:oidc-provider/<host/path>`) and prefixes condition keys with."""
+    return issuer_url.removeprefix("https://").rstrip("/")
+
+
+def service_account_subject(namespace: str, service_account: str) -> str:
+    """`system:serviceaccount:<namespace>:<name>`: the `sub` of the account's tokens."""
+    return f"system:serviceaccount:{namespace}:{service_account}"
+
+
+def pod_role_name(aurora_name: str, rosa_name: str, purpose: str) -> str:
+    """`<aurora>-<rosa>-<purpose>`, e.g. `keycloak-aurora-rosa-site-a-keycloak`: a pod role.
+
+    Names longer than IAM's 64 characters keep their first 55 and end in `-` and 8 hex
+    digits of the full name's SHA-256, so they stay unique and stable.
+    """
+    name = f"{aurora_name}-{rosa_name}-{purpose}"
+    if len(name) <= _IAM_ROLE_NAME_MAX:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:_IAM_ROLE_NAME_MAX - 9]}-{digest}"
+
+
+def db_owner_role(db_user: str) -> str:
+    """`<db_user>_owner`: the NOLOGIN role that owns Keycloak's tables; the IAM user acts as
+    it (`ALTER ROLE ... SET role`), and the master user is a member of it, never of the user."""
+    return f"{db_user}_owner"
+
+
+def rds_db_user_arn(partition: str, region: str, account: str, cluster_resource_id: str, db_user: str) -> str:
+    """The `rds-db:connect` resource of `db_user` on the cluster with `cluster_resource_id`
+    (`cluster-...`, not the cluster's name): IAM matches the user name case-sensitively."""
+    return f"arn:{partition}:rds-db:{region}:{account}:dbuser:{cluster_resource_id}/{db_user}"

@@ -7,9 +7,10 @@ benchmark, the test session) call before anything imports cdktf, makes them chea
 keys; structs inside lists must be struct classes (jsii converts only the former), so
 those classes are imported here too.
 
-Names only an optional feature uses (the state bootstrap stack, the connectivity-check
-Job) are in `ON_DEMAND`: imported on first access (PEP 562), since importing them costs
-about 100 ms (`job_v1` alone ~80 ms) and the example config needs none of them.
+Names only an optional feature uses (the state bootstrap stack) are in `ON_DEMAND`:
+imported on first access (PEP 562), since importing them costs time and the example
+config needs none of them. The Kubernetes Job binding (about 80 ms) is not among them:
+with `keycloak.credentials: iam`, the default, every `keycloak-<name>` stack runs a Job.
 Modules that use them refer to them as ``providers.<Name>`` where they build the
 resource, so importing those modules stays cheap; ``from modules.providers import
 <Name>`` works too, and imports the submodule at once.
@@ -19,6 +20,7 @@ import importlib
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_iam_openid_connect_provider import DataAwsIamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
 from cdktf_cdktf_provider_aws.data_aws_instance import DataAwsInstance, DataAwsInstanceFilter
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
@@ -48,9 +50,12 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 from cdktf_cdktf_provider_aws.vpc_peering_connection import VpcPeeringConnection
 from cdktf_cdktf_provider_aws.vpc_peering_connection_accepter import VpcPeeringConnectionAccepterA
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from cdktf_cdktf_provider_kubernetes.config_map_v1 import ConfigMapV1
+from cdktf_cdktf_provider_kubernetes.job_v1 import JobV1
 from cdktf_cdktf_provider_kubernetes.manifest import Manifest
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1
+from cdktf_cdktf_provider_kubernetes.service_account_v1 import ServiceAccountV1
 
 #: Submodule -> its names that are imported on first access (see the docstring).
 _ON_DEMAND_BY_SUBMODULE: dict[str, tuple[str, ...]] = {
@@ -71,8 +76,6 @@ _ON_DEMAND_BY_SUBMODULE: dict[str, tuple[str, ...]] = {
         "S3BucketServerSideEncryptionConfigurationRuleA",
     ),
     "cdktf_cdktf_provider_aws.s3_bucket_versioning": ("S3BucketVersioningA",),
-    # The connectivity-check Job (rosa_clusters[].keycloak.connectivity_check).
-    "cdktf_cdktf_provider_kubernetes.job_v1": ("JobV1",),
 }
 
 #: Name -> submodule, for the names imported on first access.
@@ -100,7 +103,9 @@ __all__ = [
     "AwsProviderAssumeRole",
     "AwsProviderEndpoints",
     "CloudwatchLogGroup",
+    "ConfigMapV1",
     "DataAwsCallerIdentity",
+    "DataAwsIamOpenidConnectProvider",
     "DataAwsIamPolicyDocument",
     "DataAwsInstance",
     "DataAwsInstanceFilter",
@@ -142,6 +147,7 @@ __all__ = [
     "SecretV1",
     "SecretsmanagerSecretRotation",
     "SecurityGroup",
+    "ServiceAccountV1",
     "Subnet",
     "Vpc",
     "VpcPeeringConnection",

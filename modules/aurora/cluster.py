@@ -32,8 +32,8 @@ from modules.providers import (
 class AuroraCluster(Construct):
     """An `aurora-postgresql` cluster and its instances in `network`.
 
-    Exposes `writer_endpoint`, `reader_endpoint`, `port` and `master_secret_arn` (empty
-    when the password comes from the `master_password` variable).
+    Exposes `writer_endpoint`, `reader_endpoint`, `port`, `cluster_resource_id` and
+    `master_secret_arn` (empty when the password comes from the `master_password` variable).
     """
 
     def __init__(
@@ -196,6 +196,11 @@ class AuroraCluster(Construct):
         if self.spec.master_password is PasswordMode.MANAGED:
             return self.cluster.master_user_secret.get(0).secret_arn
         return ""
+
+    @property
+    def cluster_resource_id(self) -> str:
+        """`cluster-<26 characters>`: what IAM database authentication grants name."""
+        return self.cluster.cluster_resource_id
 
     @property
     def jdbc_url(self) -> str:

@@ -19,7 +19,8 @@ class AuroraStack(TerraformStack):
     """Everything the database needs in one state: VPC, subnets, security group, cluster.
 
     Outputs: `writer_endpoint`, `reader_endpoint`, `port`, `jdbc_url`, `database_name`,
-    `vpc_id`, `vpc_cidr`, `route_table_id`, `security_group_id`, `master_secret_arn`.
+    `vpc_id`, `vpc_cidr`, `route_table_id`, `security_group_id`, `master_secret_arn`,
+    `cluster_resource_id` and `kms_key_arn` (what the `access-<name>` stacks grant on).
     """
 
     def __init__(self, scope: Construct, *, config: DeploymentConfig) -> None:
@@ -57,6 +58,11 @@ class AuroraStack(TerraformStack):
                 self.cluster.master_secret_arn,
                 "Secrets Manager ARN of the RDS-managed master secret (empty with master_password: variable).",
             ),
+            "cluster_resource_id": (
+                self.cluster.cluster_resource_id,
+                "The cluster's resource id (cluster-...): rds-db:connect grants name it, not the cluster's name.",
+            ),
+            "kms_key_arn": (kms_key_arn, "KMS key of storage and the master secret: readers of the secret need kms:Decrypt on it."),
         }
         for name, (value, description) in outputs.items():
             TerraformOutput(self, name, value=value, description=description)

@@ -34,6 +34,10 @@ _DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _DURATION = re.compile(r"^(\d+h)?(\d+m)?(\d+s)?$")
+_DB_USER = re.compile(r"^[a-z][a-z0-9_]{0,56}$")
+# https://<host>[/<path>]: what `rosa describe cluster` shows as "OIDC Endpoint URL"
+# (the `iss` of the cluster's service account tokens); no port, query or trailing slash.
+_OIDC_ISSUER = re.compile(r"^https://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(/[A-Za-z0-9._~-]+)*$")
 
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
@@ -112,6 +116,24 @@ def _ipv4_network(value: Any) -> ipaddress.IPv4Network:
         raise ValueError("must be an IPv4 CIDR block such as 192.168.0.0/16") from None
 
 
+def _db_user(value: str) -> str:
+    if not _DB_USER.match(value):
+        raise ValueError(
+            "must be 1-57 lowercase letters, digits or underscores and start with a letter "
+            "(a PostgreSQL role name that still fits 63 characters with `_owner` appended)"
+        )
+    return value
+
+
+def _oidc_issuer(value: str) -> str:
+    if not _OIDC_ISSUER.match(value):
+        raise ValueError(
+            "must be the cluster's OIDC endpoint URL, https://<host>[/<path>] without port, query or trailing "
+            "slash (`rosa describe cluster -c <name>`: \"OIDC Endpoint URL\")"
+        )
+    return value
+
+
 def duration_seconds(value: str) -> int:
     """Seconds of a Go-style duration such as 1h30m (hours, minutes, seconds only)."""
     units = {"h": 3600, "m": 60, "s": 1}
@@ -123,6 +145,8 @@ Region = Annotated[str, AfterValidator(_region)]
 StackName = Annotated[str, AfterValidator(_stack_name)]
 DbName = Annotated[str, AfterValidator(_db_name)]
 Duration = Annotated[str, AfterValidator(_duration)]
+DbUser = Annotated[str, AfterValidator(_db_user)]
+OidcIssuer = Annotated[str, AfterValidator(_oidc_issuer)]
 LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
 Cidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_ipv4_network)]
 K8sName = Annotated[

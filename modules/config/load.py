@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from modules.config.errors import ConfigError
-from modules.config.model import DeploymentConfig
+from modules.config.model import RENAMED_KEYS, DeploymentConfig
 from modules.config.rules import cross_field_problems
 
 #: The config synthesized when nothing else is named.
@@ -68,6 +68,9 @@ def _secret(fields: list[Any]) -> bool:
 def _describe(error: dict[str, Any]) -> str:
     loc = tuple(error["loc"])
     kind = error["type"]
+    if kind == "extra_forbidden" and _path(loc) in RENAMED_KEYS:
+        new, note = RENAMED_KEYS[_path(loc)]
+        return f"{_path(loc)} = {error.get('input')!r}: renamed to {new} ({note})"
     if kind == "extra_forbidden":
         parent, _ = _walk(loc[:-1])
         allowed = sorted(parent.model_fields) if parent else []

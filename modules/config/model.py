@@ -26,9 +26,11 @@ from modules.config.fields import (
     VPC_ID,
     Cidr,
     DbName,
+    DbUser,
     Duration,
     K8sName,
     LogRetentionDays,
+    OidcIssuer,
     RdsIdentifier,
     Region,
     StackName,
@@ -44,6 +46,16 @@ def shown_default(text: str) -> dict[str, Any]:
 #: `json_schema_extra` of a field whose value may be a secret typed by mistake: its value
 #: is never repeated in an error message.
 SECRET_INPUT: dict[str, Any] = {"secret_input": True}
+
+
+#: Keys that were renamed: old path -> (new path, what the error adds). Reading an old key
+#: is an error naming the new one, never a silent reinterpretation.
+RENAMED_KEYS: dict[str, tuple[str, str]] = {
+    "keycloak.secret_sync": (
+        "keycloak.credentials",
+        "same values, `copy` or `external-secrets`; its default is now `iam`",
+    ),
+}
 
 
 class _Model(BaseModel):
@@ -204,11 +216,12 @@ class KubernetesAccess(_Model):
 
 
 class RosaClusterSpec(_Model):
-    """A ROSA cluster running Keycloak; each gets a `peering-<name>` and a `keycloak-<name>` stack."""
+    """A ROSA cluster running Keycloak; each gets a `peering-<name>` and a `keycloak-<name>` stack,
+    and an `access-<name>` stack (its pod roles) unless `keycloak.credentials` is `copy`."""
 
     name: StackName = Field(
-        description="becomes stacks `peering-<name>` and `keycloak-<name>`: lowercase letters, digits, hyphens, at "
-        "most 40; unique"
+        description="becomes stacks `peering-<name>`, `access-<name>` and `keycloak-<name>`: lowercase letters, "
+        "digits, hyphens, at most 40; unique"
     )
     region: Region | None = Field(
         default=None,
@@ -216,6 +229,13 @@ class RosaClusterSpec(_Model):
         json_schema_extra=shown_default("`aurora.region`"),
     )
     role_arn: str | None = Field(default=None, description="role to assume for a ROSA cluster in another account")
+    oidc_issuer: OidcIssuer | None = Field(
+        default=None,
+        description="the cluster's OIDC endpoint URL (`rosa describe cluster -c <name>`: \"OIDC Endpoint URL\"), "
+        "e.g. `https://oidc.op1.openshiftapps.com/<id>`; required with `keycloak.credentials` `iam` or "
+        "`external-secrets`: the pod roles trust the IAM OIDC provider of this URL, looked up in the database's "
+        "account",
+    )
     vpc: VpcFinder = Field(description="how to find the ROSA VPC: exactly one of `id`, `node_private_dns`, `tags`")
     machine_cidr: Cidr | None = Field(
         default=None,
@@ -265,31 +285,65 @@ class PoolSpec(_Model):
         return self
 
 
+#: How Keycloak gets its database credentials (`keycloak.credentials`).
+Credentials = Literal["iam", "copy", "external-secrets"]
+
+
 class KeycloakSpec(_Model):
     """How each ROSA cluster's Keycloak reaches the database (guide: "Connecting Aurora
     database with Keycloak"); the same for every cluster."""
 
-    namespace: K8sName = Field(default="keycloak", description="namespace of the Keycloak CR and the Secret")
+    namespace: K8sName = Field(default="keycloak", description="namespace of the Keycloak CR, its ServiceAccount and Secret")
     cr_name: K8sName = Field(default="keycloak", description="the Keycloak CR to patch")
-    secret_name: K8sName = Field(default="keycloak-db-secret", description="Secret with keys `username` and `password`")
+    credentials: Credentials = Field(
+        default="iam",
+        description="`iam`: no password at all, Keycloak logs in as `db_user` with IAM tokens its pod role signs "
+        "(needs `oidc_issuer` on every ROSA cluster and the image of `images/keycloak/`); `copy`: Terraform copies "
+        "the RDS-managed master secret into Secret `secret_name` at apply time (stale after each rotation until "
+        "re-applied); `external-secrets`: the External Secrets Operator keeps that Secret in step. `copy` and "
+        "`external-secrets` use the master user",
+    )
+    db_user: DbUser = Field(
+        default="keycloak_iam",
+        description="with `iam`: the database user Keycloak logs in as (created by the bootstrap Job, member of "
+        "`rds_iam`; its tables belong to the role `<db_user>_owner`); must differ from `aurora.master_username`",
+    )
+    service_account: K8sName = Field(
+        default="keycloak-db",
+        description="with `iam`: the ServiceAccount Keycloak's pods run as, annotated with its pod role "
+        "(`spec.unsupported.podTemplate`: Keycloak 26's CR has no other field for it)",
+    )
+    secret_name: K8sName = Field(
+        default="keycloak-db-secret",
+        description="with `copy` and `external-secrets`: the Secret with keys `username` and `password`",
+    )
     pool: PoolSpec = Field(default_factory=PoolSpec, description="Keycloak's connection pool sizes")
-    tls: bool = Field(
-        default=False,
+    tls: bool | None = Field(
+        default=None,
         description="`sslmode=verify-full` against the RDS CA bundle at `tls_ca_path` (the bundle must be in the "
-        "image or a volume); off, as in the guide",
+        "image or a volume); `iam` requires it",
+        json_schema_extra=shown_default("`true` with `iam`, else `false` (as in the guide)"),
     )
     tls_ca_path: str = Field(default="/opt/keycloak/conf/rds-ca-bundle.pem", description="path of the RDS CA bundle inside the Keycloak pod")
-    secret_sync: Literal["copy", "external-secrets"] = Field(
-        default="copy",
-        description="`copy`: Terraform copies the RDS-managed secret into the Secret at apply time; "
-        "`external-secrets`: the External Secrets Operator keeps it in step (needs `aurora.master_password: managed`)",
-    )
     refresh_interval: Duration = Field(
         default="1h", description="External Secrets refresh; shorter than `aurora.secret_rotation_days`"
     )
     connectivity_check: bool = Field(
-        default=False, description="run the guide's `psql` check as a Job the apply waits for"
+        default=False,
+        description="run the guide's `psql` check as a Job the apply waits for; with `iam` it logs in as Keycloak "
+        "does, with an IAM token under Keycloak's ServiceAccount",
     )
+
+    @property
+    def verify_tls(self) -> bool:
+        """Whether the JDBC URL verifies the server: `tls`, else on exactly with `iam`."""
+        return self.tls if self.tls is not None else self.credentials == "iam"
+
+    @property
+    def uses_pod_roles(self) -> bool:
+        """Whether pods assume AWS roles (an `access-<name>` stack per cluster): `iam` and
+        `external-secrets`; `copy` needs no AWS access from the cluster."""
+        return self.credentials != "copy"
 
 
 # --- state and provider ------------------------------------------------------------

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 from modules.config.fields import SUPPORTED_ENGINE_MAJORS, duration_seconds
 from modules.config.model import DeploymentConfig, PasswordMode
+from modules.naming import db_owner_role
 
 Rule = Callable[[DeploymentConfig], Iterator[str]]
 
@@ -114,7 +115,7 @@ def _machine_cidrs_disjoint(config: DeploymentConfig) -> Iterator[str]:
 def _refresh_shorter_than_rotation(config: DeploymentConfig) -> Iterator[str]:
     # A Secret refreshed less often than the password rotates is stale part of the time.
     keycloak = config.keycloak
-    if keycloak.secret_sync != "external-secrets":
+    if keycloak.credentials != "external-secrets":
         return
     rotation_seconds = config.aurora.secret_rotation_days * 86400
     if duration_seconds(keycloak.refresh_interval) >= rotation_seconds:
@@ -124,13 +125,72 @@ def _refresh_shorter_than_rotation(config: DeploymentConfig) -> Iterator[str]:
         )
 
 
-def _external_secrets_needs_managed_password(config: DeploymentConfig) -> Iterator[str]:
-    # The External Secrets Operator reads the RDS-managed secret; a variable password has none.
+# Why each mode that reads the RDS-managed master secret needs one.
+_READS_MASTER_SECRET = {
+    "external-secrets": "the operator reads the RDS-managed secret",
+    "iam": "the bootstrap Job reads the master user from the RDS-managed secret",
+}
+
+
+def _credentials_need_managed_password(config: DeploymentConfig) -> Iterator[str]:
+    # A variable password has no secret in Secrets Manager to read.
     # The one place this rule is checked: constructs and the render command get valid configs.
-    if config.keycloak.secret_sync == "external-secrets" and config.aurora.master_password is not PasswordMode.MANAGED:
+    mode = config.keycloak.credentials
+    if mode in _READS_MASTER_SECRET and config.aurora.master_password is not PasswordMode.MANAGED:
         yield (
-            "keycloak.secret_sync = 'external-secrets': needs aurora.master_password: managed "
-            f"(got {config.aurora.master_password.value!r}; the operator reads the RDS-managed secret)"
+            f"keycloak.credentials = {mode!r}: needs aurora.master_password: managed "
+            f"(got {config.aurora.master_password.value!r}; {_READS_MASTER_SECRET[mode]})"
+        )
+
+
+def _iam_needs_iam_database_authentication(config: DeploymentConfig) -> Iterator[str]:
+    # RDS accepts IAM tokens only from a cluster with IAM database authentication on.
+    if config.keycloak.credentials == "iam" and not config.aurora.iam_database_authentication:
+        yield (
+            "keycloak.credentials = 'iam': needs aurora.iam_database_authentication: true "
+            "(RDS refuses IAM tokens while it is off)"
+        )
+
+
+def _iam_verifies_tls(config: DeploymentConfig) -> Iterator[str]:
+    # IAM authentication requires TLS, and a token sent to an unverified server is a token lost.
+    keycloak = config.keycloak
+    if keycloak.credentials == "iam" and keycloak.tls is False:
+        yield (
+            "keycloak.tls = False: keycloak.credentials 'iam' needs it on (IAM tokens travel only over TLS, "
+            "verified against the RDS CA bundle)"
+        )
+
+
+def _pod_roles_need_an_oidc_issuer(config: DeploymentConfig) -> Iterator[str]:
+    # The pod roles trust the cluster's OIDC provider, found by its URL.
+    mode = config.keycloak.credentials
+    if not config.keycloak.uses_pod_roles:
+        return
+    for i, cluster in enumerate(config.rosa_clusters):
+        if cluster.oidc_issuer is None:
+            yield (
+                f"rosa_clusters[{i}].oidc_issuer: required with keycloak.credentials {mode!r} (the pod roles trust "
+                f"the cluster's OIDC provider); `rosa describe cluster -c {cluster.name}` shows it as "
+                "\"OIDC Endpoint URL\""
+            )
+
+
+def _db_user_is_not_the_master(config: DeploymentConfig) -> Iterator[str]:
+    # The IAM user joins rds_iam, which turns password login off: never the master user,
+    # which keeps its password for break-glass use. Its owner role must not be the master either.
+    if config.keycloak.credentials != "iam":
+        return
+    db_user, master = config.keycloak.db_user, config.aurora.master_username
+    if db_user == master:
+        yield (
+            f"keycloak.db_user = {db_user!r}: must differ from aurora.master_username (the master user keeps its "
+            "password login; a member of rds_iam logs in with IAM tokens only)"
+        )
+    elif db_owner_role(db_user) == master:
+        yield (
+            f"keycloak.db_user = {db_user!r}: its owner role {db_owner_role(db_user)!r} would be "
+            "aurora.master_username; choose another name"
         )
 
 
@@ -145,7 +205,11 @@ RULES: tuple[Rule, ...] = (
     _rosa_names_unique,
     _machine_cidrs_disjoint,
     _refresh_shorter_than_rotation,
-    _external_secrets_needs_managed_password,
+    _credentials_need_managed_password,
+    _iam_needs_iam_database_authentication,
+    _iam_verifies_tls,
+    _pod_roles_need_an_oidc_issuer,
+    _db_user_is_not_the_master,
 )
 
 

@@ -5,9 +5,11 @@ The HA guide ends with "Connecting Aurora database with Keycloak": set the Keycl
 `spec.db.usernameSecret` / `passwordSecret` at a Secret holding the Aurora credentials.
 This module renders, one function per document:
 
-* `db_patch`: that merge patch for the Keycloak CR (`k8s.keycloak.org/v2alpha1`);
+* `db_patch`: that merge patch for the Keycloak CR (`k8s.keycloak.org/v2alpha1`); with
+  `keycloak.credentials: iam` (the default) the URL enables the wrapper's `iam` plugin,
+  the CR names only the user, and the pods run as the ServiceAccount of their role;
 * `secret_store` and `external_secret`: the External Secrets Operator documents that keep
-  the Secret in step with the RDS-managed master secret (`keycloak.secret_sync:
+  the Secret in step with the RDS-managed master secret (`keycloak.credentials:
   external-secrets`).
 
 Each function renders its Jinja2 template (StrictUndefined: a missing input is an error),
@@ -33,6 +35,7 @@ import jinja2
 import yaml
 
 from modules.config import KeycloakSpec
+from modules.naming import DB_USERNAME_SECRET, SECRETS_READER_SERVICE_ACCOUNT
 from modules.naming import jdbc_url as wrapper_url
 
 #: The project's `templates/` directory.
@@ -43,14 +46,17 @@ KEYCLOAK_API_VERSION = "k8s.keycloak.org/v2alpha1"
 #: External Secrets Operator API version of SecretStore and ExternalSecret: served since
 #: ESO 0.16; ESO 0.17 (May 2025) stopped serving the older `v1beta1`.
 ESO_API_VERSION = "external-secrets.io/v1"
-#: Keycloak's `db-driver` for the AWS Advanced JDBC Wrapper, as the guide sets it.
-AWS_WRAPPER_DRIVER = "software.amazon.jdbc.Driver"
+#: The AWS Advanced JDBC Wrapper's default plugins (wrapper 3.0.0 to 4.4.0,
+#: `ConnectionPluginChainBuilder.DEFAULT_PLUGINS`). Setting `wrapperPlugins` REPLACES the
+#: defaults, so the `iam` URL repeats them: without `failover2` a failover leaves Keycloak
+#: on a dead writer (Keycloak's database guide; keycloak#52636).
+WRAPPER_DEFAULT_PLUGINS = ("initialConnection", "auroraConnectionTracker", "failover2", "efm2")
 #: The SecretStore's name (one per Keycloak namespace).
 STORE_NAME = "aurora-secrets-manager"
-#: The SecretStore's IRSA service account: its role (annotation
-#: `eks.amazonaws.com/role-arn`) needs secretsmanager:GetSecretValue on the master secret
-#: and kms:Decrypt on its key.
-STORE_SERVICE_ACCOUNT = "aurora-secrets-reader"
+#: The SecretStore's IRSA service account: the `keycloak-<name>` stack annotates it with
+#: the `access-<name>` stack's role, allowed secretsmanager:GetSecretValue on the master
+#: secret and kms:Decrypt on its key.
+STORE_SERVICE_ACCOUNT = SECRETS_READER_SERVICE_ACCOUNT
 
 
 class RenderError(ValueError):
@@ -59,11 +65,13 @@ class RenderError(ValueError):
 
 @dataclass(frozen=True)
 class DatabaseEndpoint:
-    """Where Keycloak connects: the Aurora writer, from the `aurora` stack's outputs."""
+    """Where Keycloak connects: the Aurora writer, from the `aurora` stack's outputs, and
+    the region (`aurora.region`) IAM tokens are signed for."""
 
     writer_endpoint: str
     port: int
     database_name: str
+    region: str
 
 
 @dataclass(frozen=True)
@@ -183,48 +191,62 @@ def _render(template: str, **inputs: Any) -> str:
 def jdbc_url(database: DatabaseEndpoint, keycloak: KeycloakSpec) -> str:
     """`jdbc:aws-wrapper:postgresql://<writer>:<port>/<db>` (the guide's `spec.db.url`).
 
-    With `keycloak.tls` (default off, as in the guide) it adds
-    `?sslmode=verify-full&sslrootcert=<keycloak.tls_ca_path>`: the server certificate must
-    chain to the RDS CA bundle at that path in the Keycloak pod and name the writer.
-    Without it the driver still negotiates TLS (the cluster's parameter group sets
-    `rds.force_ssl`), but does not verify the server.
+    With `credentials: iam` it adds `wrapperPlugins=<the wrapper's defaults>,iam` (the
+    defaults kept, failover among them) and `iamRegion=<region>`. With TLS verified
+    (`keycloak.verify_tls`: always with `iam`, else `keycloak.tls`, off as in the guide)
+    it adds `sslmode=verify-full&sslrootcert=<keycloak.tls_ca_path>`: the server
+    certificate must chain to the RDS CA bundle at that path in the Keycloak pod and name
+    the writer. Without it the driver still negotiates TLS (the cluster's parameter group
+    sets `rds.force_ssl`), but does not verify the server.
     """
     parameters = {}
-    if keycloak.tls:
+    if keycloak.credentials == "iam":
+        parameters = {"wrapperPlugins": ",".join((*WRAPPER_DEFAULT_PLUGINS, "iam")), "iamRegion": database.region}
+    if keycloak.verify_tls:
         # pgjdbc URL-decodes parameter values: encode the path, keeping its slashes.
-        parameters = {"sslmode": "verify-full", "sslrootcert": urllib.parse.quote(keycloak.tls_ca_path, safe="/")}
+        parameters |= {"sslmode": "verify-full", "sslrootcert": urllib.parse.quote(keycloak.tls_ca_path, safe="/")}
     return wrapper_url(database.writer_endpoint, database.port, database.database_name, parameters)
 
 
 def db_patch(keycloak: KeycloakSpec, database: DatabaseEndpoint) -> RenderedDocument:
     """Merge patch for Keycloak CR `keycloak.cr_name` in `keycloak.namespace`.
 
-    Sets `spec.db` (vendor postgres, the wrapper URL, both credentials from Secret
-    `keycloak.secret_name` keys `username` / `password`, pool sizes only where configured),
-    `spec.additionalOptions` db-driver = the wrapper, and `spec.transaction.xaEnabled:
-    false` (the wrapper does not support XA). A merge patch replaces lists whole, so
-    `additionalOptions` replaces the CR's list (the file says so in a comment).
+    Sets `spec.db` (vendor postgres, the wrapper URL, pool sizes only where configured)
+    and `spec.transaction.xaEnabled: false` (the wrapper does not support XA). The
+    credentials, by `keycloak.credentials`:
+
+    * `iam`: `usernameSecret` = Secret `DB_USERNAME_SECRET` (key `username`, the user name
+      only), `passwordSecret: null` (a merge patch removes what an earlier patch set; the
+      wrapper's `iam` plugin sets the password to a fresh token on every connection), and
+      `spec.unsupported.podTemplate.spec.serviceAccountName` = `keycloak.service_account`,
+      whose role signs the tokens (Keycloak 26's CR has no supported field for it);
+    * `copy`, `external-secrets`: both from Secret `keycloak.secret_name`, keys `username`
+      and `password`.
+
+    `db-driver` is not set: it is a build-time option (`kc.sh build --db-driver=...`,
+    `images/keycloak/Containerfile`); the operator starts custom images optimized, where a
+    run-time value is ignored. So the patch replaces no list of the CR.
     """
     template = "keycloak-db-patch.yaml.j2"
-    text = _render(template, keycloak=keycloak, url=jdbc_url(database, keycloak), driver=AWS_WRAPPER_DRIVER)
+    iam = keycloak.credentials == "iam"
+    text = _render(
+        template, keycloak=keycloak, iam=iam, url=jdbc_url(database, keycloak), username_secret=DB_USERNAME_SECRET
+    )
+    credentials = (
+        ("spec.db.usernameSecret.name", "spec.db.usernameSecret.key", "spec.unsupported.podTemplate.spec.serviceAccountName")
+        if iam
+        else ("spec.db.usernameSecret.name", "spec.db.usernameSecret.key", "spec.db.passwordSecret.name",
+              "spec.db.passwordSecret.key")
+    )
     document = _checked(
         template,
         text,
         kind="Keycloak",
         api_version=KEYCLOAK_API_VERSION,
-        required=(
-            "metadata.name",
-            "metadata.namespace",
-            "spec.db.vendor",
-            "spec.db.url",
-            "spec.db.usernameSecret.name",
-            "spec.db.usernameSecret.key",
-            "spec.db.passwordSecret.name",
-            "spec.db.passwordSecret.key",
-            "spec.additionalOptions",
-            "spec.transaction",
-        ),
+        required=("metadata.name", "metadata.namespace", "spec.db.vendor", "spec.db.url", *credentials, "spec.transaction"),
     )
+    if iam and (document["spec"]["db"].get("passwordSecret", "absent") is not None or "iam" not in document["spec"]["db"]["url"]):
+        raise RenderError(f"{template} rendered a bad iam patch: it must enable the iam plugin and remove passwordSecret")
     return RenderedDocument("keycloak-db-patch.yaml", text, document)
 
 

@@ -4,7 +4,7 @@
 
 The guide's last step ("Connecting Aurora database with Keycloak") as files: for every
 cluster in `rosa_clusters`, `<out-dir>/<cluster>/keycloak-db-patch.yaml` (a merge patch
-for the Keycloak CR) and, with `keycloak.secret_sync: external-secrets`, the SecretStore
+for the Keycloak CR) and, with `keycloak.credentials: external-secrets`, the SecretStore
 and ExternalSecret the `keycloak-<cluster>` stack applies, for review. It then prints the
 `oc` and `kubectl` commands that apply each patch.
 
@@ -15,7 +15,8 @@ context `config`, else `config/example.yaml`. `--out-dir` defaults to `rendered/
 
 Everything is rendered and checked before the first file is written: a missing output,
 an invalid config or a failed check prints one message and exits with status 2, writing
-nothing. No secret value is read or written; the patch only names the Secret.
+nothing. No secret value is read or written; the patch only names the Secret (with
+`credentials: iam`, a Secret holding the user name alone).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from modules.keycloak.manifests import (
     external_secret,
     secret_store,
 )
-from modules.naming import AURORA_STACK_ID, keycloak_stack_id
+from modules.naming import AURORA_STACK_ID, DB_USERNAME_SECRET, access_stack_id, keycloak_stack_id
 
 DEFAULT_OUT_DIR = "rendered"
 #: Every file name this command may write in a cluster's directory (stale ones are removed).
@@ -58,12 +59,12 @@ class ClusterFiles:
     rosa: RosaClusterSpec
     directory: Path
     patch: RenderedDocument
-    #: The SecretStore and ExternalSecret with `secret_sync: external-secrets`, else none.
-    secret_sync: tuple[RenderedDocument, ...] = ()
+    #: The SecretStore and ExternalSecret with `credentials: external-secrets`, else none.
+    external_secrets: tuple[RenderedDocument, ...] = ()
 
     @property
     def documents(self) -> tuple[RenderedDocument, ...]:
-        return (self.patch, *self.secret_sync)
+        return (self.patch, *self.external_secrets)
 
     @property
     def patch_file(self) -> Path:
@@ -73,7 +74,7 @@ class ClusterFiles:
 def render_all(config: DeploymentConfig, outputs: DeployedOutputs, out_dir: Path) -> list[ClusterFiles]:
     """Every cluster's documents, rendered and checked; nothing is written."""
     keycloak = config.keycloak
-    eso = keycloak.secret_sync == "external-secrets"
+    eso = keycloak.credentials == "external-secrets"
     needed = ("writer_endpoint", "port", "database_name") + (("master_secret_arn",) if eso else ())
     aurora = outputs.require(AURORA_STACK_ID, needed)
     if not str(aurora["port"]).isdigit():
@@ -82,16 +83,17 @@ def render_all(config: DeploymentConfig, outputs: DeployedOutputs, out_dir: Path
         writer_endpoint=str(aurora["writer_endpoint"]),
         port=int(aurora["port"]),
         database_name=str(aurora["database_name"]),
+        region=config.aurora.region,
     )
     rendered = []
     for rosa in config.rosa_clusters:
-        secret_sync: tuple[RenderedDocument, ...] = ()
+        external_secrets: tuple[RenderedDocument, ...] = ()
         if eso:
-            secret_sync = (
+            external_secrets = (
                 secret_store(keycloak, region=config.aurora.region),
                 external_secret(keycloak, secret_arn=str(aurora["master_secret_arn"])),
             )
-        rendered.append(ClusterFiles(rosa, out_dir / rosa.name, db_patch(keycloak, database), secret_sync))
+        rendered.append(ClusterFiles(rosa, out_dir / rosa.name, db_patch(keycloak, database), external_secrets))
     return rendered
 
 
@@ -131,7 +133,13 @@ def report(config: DeploymentConfig, clusters: list[ClusterFiles]) -> str:
         lines.append(f"{cluster.rosa.name}:")
         lines += [f"  wrote {cluster.directory / d.filename}" for d in cluster.documents]
         secret = f"Secret {keycloak.namespace}/{keycloak.secret_name}"
-        if keycloak.secret_sync == "external-secrets":
+        if keycloak.credentials == "iam":
+            lines.append(
+                f"  the {stack} stack creates ServiceAccount {keycloak.namespace}/{keycloak.service_account} (role from "
+                f"the {access_stack_id(cluster.rosa.name)} stack) and Secret {keycloak.namespace}/{DB_USERNAME_SECRET}, "
+                f"and runs the database user bootstrap; apply the patch after it:"
+            )
+        elif keycloak.credentials == "external-secrets":
             lines.append(f"  the {stack} stack applies the SecretStore and ExternalSecret ({secret})")
         else:
             lines.append(f"  the {stack} stack creates {secret}; apply the patch after it:")

@@ -1,7 +1,9 @@
 """The Secret Keycloak reads its database credentials from (guide: "Connecting Aurora
-database with Keycloak": `spec.db.usernameSecret` / `passwordSecret`).
+database with Keycloak": `spec.db.usernameSecret` / `passwordSecret`), with
+`keycloak.credentials` `copy` or `external-secrets` (the master user and its password;
+`iam` has no password and no such Secret, see `identity.py`).
 
-Two ways to fill it, chosen by `keycloak.secret_sync`:
+Two ways to fill it, chosen by `keycloak.credentials`:
 
 * `copy` (default): Terraform reads the RDS-managed master secret at apply time and writes
   `username` and `password` into a `kubernetes_secret_v1`. Nothing else to install, but
@@ -10,7 +12,9 @@ Two ways to fill it, chosen by `keycloak.secret_sync`:
   synthesized JSON (they are in the stack's state, like every managed Secret's data).
 * `external-secrets`: a SecretStore and an ExternalSecret (`kubernetes_manifest`) from the
   same templates the render command writes; the External Secrets Operator creates the
-  Secret and refreshes it every `keycloak.refresh_interval`.
+  Secret and refreshes it every `keycloak.refresh_interval`. The SecretStore's
+  ServiceAccount `aurora-secrets-reader` is created here too, annotated with the
+  `access-<name>` stack's `secrets-reader` role.
 
 With `aurora.master_password: variable` there is no RDS-managed secret: `copy` takes the
 password from the same sensitive variable as the `aurora` stack (`TF_VAR_master_password`)
@@ -25,8 +29,9 @@ from constructs import Construct
 
 from modules.aurora.master_password import master_password_variable
 from modules.config import AuroraSpec, KeycloakSpec, PasswordMode
-from modules.keycloak.manifests import external_secret, secret_store
-from modules.providers import DataAwsSecretsmanagerSecretVersion, Manifest, SecretV1
+from modules.keycloak.manifests import STORE_SERVICE_ACCOUNT, external_secret, secret_store
+from modules.naming import ROLE_ARN_ANNOTATION
+from modules.providers import DataAwsSecretsmanagerSecretVersion, Manifest, SecretV1, ServiceAccountV1
 
 #: The Keycloak operator labels the Secrets a Keycloak CR references so that it sees their
 #: changes (and rolls the pods); setting the label ourselves keeps Terraform from
@@ -36,11 +41,12 @@ WATCHED_SECRET_LABELS = {"operator.keycloak.org/component": "watched-secret"}
 
 class KeycloakDbSecret(Construct):
     """Secret `keycloak.secret_name` in `keycloak.namespace` with keys `username` and
-    `password`, filled as `keycloak.secret_sync` says (default `copy`).
+    `password`, filled as `keycloak.credentials` says (`copy` or `external-secrets`).
 
     `master_secret_arn` is the `aurora` stack's `master_secret_arn` output (a token);
-    `region` is the Aurora region. Exposes `name`, `namespace` and `ready`, the resources
-    a consumer of the Secret must wait for.
+    `reader_role_arn`, with `external-secrets`, the `access-<name>` stack's
+    `secrets_reader_role_arn`. Exposes `name`, `namespace` and `ready`, the resources a
+    consumer of the Secret must wait for.
     """
 
     def __init__(
@@ -51,13 +57,16 @@ class KeycloakDbSecret(Construct):
         keycloak: KeycloakSpec,
         aurora: AuroraSpec,
         master_secret_arn: str,
+        reader_role_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.name = keycloak.secret_name
         self.namespace = keycloak.namespace
         self.ready: list[ITerraformDependable]
-        if keycloak.secret_sync == "external-secrets":
-            self.ready = self._external_secret(keycloak, aurora.region, master_secret_arn)
+        if keycloak.credentials == "external-secrets":
+            if reader_role_arn is None:
+                raise ValueError("external-secrets needs the secrets reader's role ARN")
+            self.ready = self._external_secret(keycloak, aurora.region, master_secret_arn, reader_role_arn)
         else:
             self.ready = [self._copy(keycloak, aurora, master_secret_arn)]
 
@@ -81,13 +90,27 @@ class KeycloakDbSecret(Construct):
             data=data,
         )
 
-    def _external_secret(self, keycloak: KeycloakSpec, region: str, master_secret_arn: str) -> list[ITerraformDependable]:
+    def _external_secret(
+        self, keycloak: KeycloakSpec, region: str, master_secret_arn: str, reader_role_arn: str
+    ) -> list[ITerraformDependable]:
+        # The SecretStore's `jwt` auth: the operator requests a token of this account
+        # (audience sts.amazonaws.com) and assumes the role its annotation names.
+        reader = ServiceAccountV1(
+            self,
+            "secrets-reader",
+            metadata={
+                "name": STORE_SERVICE_ACCOUNT,
+                "namespace": keycloak.namespace,
+                "labels": {"app.kubernetes.io/part-of": "keycloak"},
+                "annotations": {ROLE_ARN_ANNOTATION: reader_role_arn},
+            },
+        )
         # One source of truth: the documents the render command writes, parsed back.
         store = secret_store(keycloak, region=region)
         synced = external_secret(
             keycloak, secret_arn=master_secret_arn, store_name=store.document["metadata"]["name"]
         )
-        store_manifest = Manifest(self, "secret-store", manifest=store.document)
+        store_manifest = Manifest(self, "secret-store", manifest=store.document, depends_on=[reader])
         # Ready once ESO has fetched the secret and written the Secret.
         secret_manifest = Manifest(
             self,

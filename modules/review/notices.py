@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from modules.review.plan import StackPlan
+from modules.naming import ACCESS_STACK_PREFIX
+from modules.review.plan import ResourceChange, StackPlan
 from modules.review.text import code
 
 Notice = Callable[[Sequence[StackPlan]], list[str]]
@@ -38,5 +39,37 @@ def password_change(stacks: Sequence[StackPlan]) -> list[str]:
     return lines + [""]
 
 
+#: What Keycloak's credentials are made of in a `keycloak-*` stack: its ServiceAccount (the
+#: pod role's annotation), the Secrets it reads, the External Secrets documents filling one.
+CREDENTIAL_RESOURCE_TYPES = ("kubernetes_service_account_v1", "kubernetes_secret_v1", "kubernetes_manifest")
+_CREDENTIAL_ACTIONS = {"create": "created", "delete": "destroyed", "replace": "replaced", "forget": "forgotten (left in place)"}
+
+
+def _credential_change(stack: str, change: ResourceChange) -> bool:
+    if change.action not in _CREDENTIAL_ACTIONS:
+        return False
+    if stack.startswith(ACCESS_STACK_PREFIX):
+        return change.type == "aws_iam_role"
+    return stack.startswith("keycloak-") and change.type in CREDENTIAL_RESOURCE_TYPES
+
+
+def credentials_change(stacks: Sequence[StackPlan]) -> list[str]:
+    """Keycloak's way into the database changes (`keycloak.credentials`, e.g. `copy` to
+    `iam`): a pod role comes or goes, or a `keycloak-*` stack creates, destroys or forgets
+    a ServiceAccount, a Secret or the documents filling one. Running Keycloak keeps what it
+    started with until its CR is patched, so the order of the steps matters."""
+    changes = [(s.name, c) for s in stacks for c in s.changes if _credential_change(s.name, c)]
+    if not changes:
+        return []
+    lines = [
+        "> [!WARNING]",
+        "> **Keycloak's database credentials change.** Keycloak keeps what it started with until its CR is"
+        " patched: apply these stacks, then the patch `make render` writes (Keycloak's pods roll), and only then"
+        " delete what is forgotten here (README: \"Moving a deployment from copy to iam\").",
+    ]
+    lines += [f"> - {code(stack)}: {code(change.address)} {_CREDENTIAL_ACTIONS[change.action]}" for stack, change in changes]
+    return lines + [""]
+
+
 #: Every notice, in the order they appear.
-NOTICES: tuple[Notice, ...] = (password_change,)
+NOTICES: tuple[Notice, ...] = (password_change, credentials_change)

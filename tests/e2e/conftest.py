@@ -2,10 +2,10 @@
 
 The session: start moto, create the state bucket and two ROSA-like VPCs (one in the
 Aurora region, found by a worker node's DNS name, with a main, a public and a private
-route table; one in another region, found by tags, to exercise the accepter), then
-`cdktf deploy aurora 'peering-*'` with the S3 backend. While that deploy holds the Aurora
-state lock, a second `terraform plan` of the same stack is attempted and its result kept
-for `test_aurora.py`. `test_teardown.py` destroys everything last.
+route table; one in another region, found by tags, to exercise the accepter) with an IAM
+OIDC provider each, then `cdktf deploy aurora 'peering-*' 'access-*'` with the S3 backend.
+While that deploy holds the Aurora state lock, a second `terraform plan` of the same stack
+is attempted and its result kept for `test_aurora.py`. `test_teardown.py` destroys everything last.
 
 Every test of the main deployment is in xdist group `main` (one worker, file order);
 scenarios with worlds of their own (`tests/e2e/world.py`) use groups of their own.

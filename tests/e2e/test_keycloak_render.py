@@ -30,7 +30,7 @@ def run_render(deployment: Deployment, config: Path, out_dir: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def rendered(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The e2e config's patches (secret_sync: copy, the default)."""
+    """The e2e config's patches (credentials: iam, the default)."""
     return run_render(deployment, deployment.config_path, tmp_path_factory.mktemp("rendered"))
 
 
@@ -57,10 +57,33 @@ def test_patch_merged_into_a_minimal_cr_satisfies_the_crd(rendered: Path, cluste
 
 
 @pytest.mark.parametrize("cluster", CLUSTERS)
-def test_url_names_the_writer_endpoint_rds_reports(rendered: Path, writer: dict[str, Any], cluster: str) -> None:
-    db = patch_of(rendered, cluster)["spec"]["db"]
+def test_url_names_the_writer_endpoint_rds_reports_and_signs_iam_tokens(
+    rendered: Path, writer: dict[str, Any], cluster: str
+) -> None:
+    patch = patch_of(rendered, cluster)
+    db = patch["spec"]["db"]
+    assert db["url"] == (
+        f"jdbc:aws-wrapper:postgresql://{writer['Endpoint']}:{writer['Port']}/{writer['DatabaseName']}"
+        f"?wrapperPlugins=initialConnection,auroraConnectionTracker,failover2,efm2,iam&iamRegion={AURORA_REGION}"
+        "&sslmode=verify-full&sslrootcert=/opt/keycloak/conf/rds-ca-bundle.pem"
+    )
+    assert writer["IAMDatabaseAuthenticationEnabled"] is True
+    assert db["usernameSecret"] == {"name": "keycloak-db-username", "key": "username"}
+    assert db["passwordSecret"] is None
+    assert patch["spec"]["unsupported"]["podTemplate"]["spec"]["serviceAccountName"] == "keycloak-db"
+
+
+def test_copy_mode_patches_name_the_copied_secret(
+    deployment: Deployment, writer: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    work = tmp_path_factory.mktemp("copy")
+    data = yaml.safe_load(deployment.config_path.read_text())
+    data["keycloak"] = {"credentials": "copy"}
+    config = work / "config.yaml"
+    config.write_text(yaml.safe_dump(data, sort_keys=False))
+    db = patch_of(run_render(deployment, config, work / "rendered"), "rosa-site-a")["spec"]["db"]
     assert db["url"] == f"jdbc:aws-wrapper:postgresql://{writer['Endpoint']}:{writer['Port']}/{writer['DatabaseName']}"
-    assert db["usernameSecret"] == {"name": "keycloak-db-secret", "key": "username"}
+    assert db["passwordSecret"] == {"name": "keycloak-db-secret", "key": "password"}
 
 
 def test_external_secrets_documents_name_the_real_master_secret(
@@ -69,7 +92,7 @@ def test_external_secrets_documents_name_the_real_master_secret(
     # GIVEN the same deployment, configured for the External Secrets Operator
     work = tmp_path_factory.mktemp("eso")
     data = yaml.safe_load(deployment.config_path.read_text())
-    data["keycloak"] = {"secret_sync": "external-secrets"}
+    data["keycloak"] = {"credentials": "external-secrets"}
     config = work / "config.yaml"
     config.write_text(yaml.safe_dump(data, sort_keys=False))
     # WHEN rendering

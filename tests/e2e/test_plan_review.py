@@ -26,7 +26,7 @@ import yaml
 from modules.review.markdown import MARKER
 from modules.review.plan import DATA_RESOURCE_TYPES
 from tests.conftest import ROOT, synth_stacks
-from tests.e2e.world import AWS_STACKS, Deployment
+from tests.e2e.world import AWS_STACKS, Deployment, register_oidc_provider
 from tests.harness.terraform import terraform
 
 pytestmark = pytest.mark.e2e
@@ -112,51 +112,67 @@ def managed_changes(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_no_config_change_plans_no_changes_in_any_stack(deployment: Deployment, tmp_path: Path) -> None:
     stacks = aws_stacks(deployment.stack_dir("aurora").parent)
-    assert [s.name for s in stacks] == ["aurora", "peering-rosa-site-a", "peering-rosa-site-b"]
+    assert [s.name for s in stacks] == [
+        "access-rosa-site-a", "access-rosa-site-b", "aurora", "peering-rosa-site-a", "peering-rosa-site-b"
+    ]
 
     plans = plan_all(stacks, tmp_path, deployment.env)
     text = summarize(plans)
 
     lines = text.splitlines()
-    assert lines[:2] == [MARKER, "## Terraform plan: 3 stacks, 0 with changes"]
+    assert lines[:2] == [MARKER, "## Terraform plan: 5 stacks, 0 with changes"]
     assert "[!CAUTION]" not in text
     assert NO_RISK in lines
     assert counts(text) == {stack.name: "no changes" for stack in stacks}
     assert "| resource | action |" not in text
 
 
-def test_adding_a_rosa_cluster_only_creates_its_stack(deployment: Deployment, tmp_path: Path) -> None:
+def test_adding_a_rosa_cluster_only_creates_its_stacks(deployment: Deployment, tmp_path: Path) -> None:
     vpc_id = deployment.client("ec2").create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    issuer = "https://oidc.op1.openshiftapps.com/e2e0site0c0000000000000000000003"
+    register_oidc_provider(deployment.moto.url, issuer)
 
     def add_site_c(data: dict[str, Any]) -> None:
-        data["rosa_clusters"].append({"name": "rosa-site-c", "vpc": {"id": vpc_id}, "machine_cidr": "10.2.0.0/16"})
+        data["rosa_clusters"].append(
+            {"name": "rosa-site-c", "vpc": {"id": vpc_id}, "machine_cidr": "10.2.0.0/16", "oidc_issuer": issuer}
+        )
 
     stacks, config = variant(deployment, tmp_path, add_site_c)
     names = [p.name for p in aws_stacks(stacks)]
-    assert names == ["aurora", "peering-rosa-site-a", "peering-rosa-site-b", "peering-rosa-site-c"]
+    assert names == [
+        "access-rosa-site-a", "access-rosa-site-b", "access-rosa-site-c",
+        "aurora", "peering-rosa-site-a", "peering-rosa-site-b", "peering-rosa-site-c",
+    ]
     plans = plan_all([stacks / name for name in names], tmp_path / "plans", deployment.env, init_first=True)
-    new_plan = json.loads(plans[-1].read_text())
-    created = managed_changes(new_plan)
-    assert created and all(rc["change"]["actions"] == ["create"] for rc in created)
+    by_stack = {path.stem: json.loads(path.read_text()) for path in plans}
+    created = {stack: managed_changes(by_stack[stack]) for stack in ("access-rosa-site-c", "peering-rosa-site-c")}
+    assert all(changes and all(rc["change"]["actions"] == ["create"] for rc in changes) for changes in created.values())
 
     text = summarize(plans, "--config", str(config))
 
     lines = text.splitlines()
-    assert lines[1] == "## Terraform plan: 4 stacks, 1 with changes"
+    assert lines[1] == "## Terraform plan: 7 stacks, 2 with changes"
     assert "[!CAUTION]" not in text
     assert NO_RISK in lines
+    unchanged = {name: "no changes" for name in names if not name.endswith("site-c")}
     assert counts(text) == {
-        "aurora": "no changes",
-        "peering-rosa-site-a": "no changes",
-        "peering-rosa-site-b": "no changes",
-        "peering-rosa-site-c": f"{len(created)} to add, 0 to change, 0 to replace, 0 to destroy; "
+        **unchanged,
+        "access-rosa-site-c": f"{len(created['access-rosa-site-c'])} to add, 0 to change, 0 to replace, 0 to destroy; "
+        "outputs change: `bootstrap_role_arn`, `keycloak_role_arn`",
+        "peering-rosa-site-c": f"{len(created['peering-rosa-site-c'])} to add, 0 to change, 0 to replace, 0 to destroy; "
         "outputs change: `machine_cidr`, `peering_connection_id`, `rosa_vpc_id`",
     }
     rows = [line for line in lines if line.startswith("| `")]
-    assert sorted(row.split(" | ")[0][3:-1] for row in rows) == sorted(rc["address"] for rc in created)
+    all_created = [rc for changes in created.values() for rc in changes]
+    assert sorted(row.split(" | ")[0][3:-1] for row in rows) == sorted(rc["address"] for rc in all_created)
     assert all(row.split(" | ")[1] == "create" for row in rows)
-    types = {rc["type"] for rc in created}
-    assert {"aws_vpc_peering_connection", "aws_route", "aws_vpc_security_group_ingress_rule"} <= types
+    types = {rc["type"] for rc in all_created}
+    assert {"aws_vpc_peering_connection", "aws_route", "aws_vpc_security_group_ingress_rule", "aws_iam_role"} <= types
+    # Keycloak's credentials for the new cluster: its pod roles, named in the notice
+    roles = sorted(rc["address"] for rc in created["access-rosa-site-c"] if rc["type"] == "aws_iam_role")
+    assert [line for line in lines if line.startswith("> - `access-rosa-site-c`")] == [
+        f"> - `access-rosa-site-c`: `{address}` created" for address in roles
+    ]
     # the topology of the variant shows the new cluster and its peering
     assert '"ROSA rosa-site-c · eu-west-1"' in text and f"VPC found by id<br>{vpc_id}" in text
     assert text.count('-->|"peering-rosa-site-') == 3
@@ -230,6 +246,7 @@ def test_renaming_a_protected_cluster_fails_the_plan_and_the_summary_says_so(
 def test_a_sensitive_change_never_shows_its_value(deployment: Deployment, tmp_path: Path) -> None:
     def variable_password(data: dict[str, Any]) -> None:
         data["aurora"]["master_password"] = "variable"
+        data["keycloak"] = {"credentials": "copy"}  # iam reads the RDS-managed secret
 
     stacks, _ = variant(deployment, tmp_path, variable_password)
     env = {**deployment.env, "TF_VAR_master_password": SECRET}

@@ -1,6 +1,7 @@
-"""Last of the session: destroying one peering stack removes exactly its resources; a
-destroy of the protected database is refused before anything is deleted; once the config
-lifts protection, destroying the peering stacks and then `aurora` leaves nothing behind but the final snapshot."""
+"""Last of the session: destroying one peering stack, or one access stack, removes exactly
+its resources; a destroy of the protected database is refused before anything is deleted;
+once the config lifts protection, destroying the peering and access stacks and then
+`aurora` leaves nothing behind but the final snapshot."""
 
 from __future__ import annotations
 
@@ -39,6 +40,34 @@ def test_destroying_one_peering_stack_leaves_the_other_cluster_working(deploymen
     # AND the database was not touched: its plan is still empty
     code, plan = deployment.plan_exit_code("aurora")
     assert code == 0, plan[-3000:]
+
+
+def pod_roles(deployment: Deployment) -> dict[str, dict]:
+    """{role name: its inline policy} of every ROSA cluster's pod role."""
+    iam = deployment.client("iam")
+    roles = {}
+    for found in iam.list_roles()["Roles"]:
+        name = found["RoleName"]
+        if "-rosa-site-" in name:
+            (policy,) = iam.list_role_policies(RoleName=name)["PolicyNames"]
+            roles[name] = iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
+    return roles
+
+
+def test_destroying_one_access_stack_removes_exactly_its_roles(deployment: Deployment) -> None:
+    before = pod_roles(deployment)
+    site_a = {name for name in before if name.startswith("keycloak-aurora-rosa-site-a-")}
+    assert site_a == {"keycloak-aurora-rosa-site-a-keycloak", "keycloak-aurora-rosa-site-a-db-bootstrap"}
+
+    # WHEN only site A's access stack is destroyed
+    deployment.destroy("access-rosa-site-a")
+
+    # THEN its roles are gone, and site B's are there as they were
+    after = pod_roles(deployment)
+    assert after == {name: policy for name, policy in before.items() if name not in site_a}
+    # AND the OIDC providers stay: ROSA owns them, the stack only looked them up
+    providers = deployment.client("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    assert {r.oidc_provider_arn for r in deployment.rosa.values()} <= {p["Arn"] for p in providers}
 
 
 def test_destroy_is_refused_while_the_database_is_protected(deployment: Deployment) -> None:
@@ -85,7 +114,7 @@ def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
     # One stack per call, dependants first: cdktf 0.21 given several stacks together with
     # --ignore-missing-stack-dependencies starts the same stack's destroy over and over
     # until the first one blocks on its output (seen here, 2026-11).
-    for stack in ("peering-rosa-site-a", "peering-rosa-site-b", "aurora"):
+    for stack in ("peering-rosa-site-a", "peering-rosa-site-b", "access-rosa-site-a", "access-rosa-site-b", "aurora"):
         result = deployment.destroy(stack)
         if stack == "peering-rosa-site-b":
             (state,) = deployment.client("ec2").describe_vpc_peering_connections(
@@ -104,3 +133,6 @@ def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
     left = [(p["VpcPeeringConnectionId"], p["Status"]["Code"], p.get("Tags")) for p in peerings
             if p["Status"]["Code"] != "deleted"]
     assert left == []
+    # no role of the deployment is left: neither a pod role nor the monitoring or flow log roles
+    roles = [r["RoleName"] for r in deployment.client("iam").list_roles()["Roles"]]
+    assert [name for name in roles if name.startswith("keycloak-aurora-")] == []

@@ -33,7 +33,13 @@ CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
 #: The stacks deployed here. The keycloak-* stacks need a Kubernetes API server and the
 #: kubernetes provider binary, neither of which exists on these machines: they are
 #: tested at synth level (tests/unit/keycloak/test_stack.py).
-AWS_STACKS = ("aurora", "peering-*")
+AWS_STACKS = ("aurora", "peering-*", "access-*")
+#: The OIDC issuer of each ROSA-like cluster (`build_rosa_vpcs` registers an IAM OIDC
+#: provider for each, with the client ids ROSA STS registers).
+OIDC_ISSUERS = {
+    "rosa-site-a": "https://oidc.op1.openshiftapps.com/e2e0site0a0000000000000000000001",
+    "rosa-site-b": "https://oidc.op1.openshiftapps.com/e2e0site0b0000000000000000000002",
+}
 #: Destroying AWS stacks whose keycloak-* dependants were never deployed here.
 WITHOUT_KEYCLOAK_STACKS = "--ignore-missing-stack-dependencies"
 #: Flags of every deploy and destroy: no prompt, no registry (the provider mirror).
@@ -49,6 +55,8 @@ class RosaVpc:
     vpc_id: str
     cidr: str
     route_table_ids: dict[str, str] = field(default_factory=dict)  # main / public / private
+    oidc_issuer: str = ""
+    oidc_provider_arn: str = ""
 
 
 @dataclass
@@ -116,11 +124,20 @@ class Deployment:
         self.config_path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
+def register_oidc_provider(url: str, issuer: str) -> str:
+    """An IAM OIDC provider for `issuer`, as ROSA STS registers one (client ids `openshift`
+    and `sts.amazonaws.com`); returns its ARN."""
+    iam = boto3_client("iam", AURORA_REGION, url)
+    return iam.create_open_id_connect_provider(
+        Url=issuer, ClientIDList=["openshift", "sts.amazonaws.com"], ThumbprintList=["0" * 40]
+    )["OpenIDConnectProviderArn"]
+
+
 def build_rosa_vpcs(url: str) -> dict[str, RosaVpc]:
     """Two ROSA-like VPCs: `rosa-site-a` in the Aurora region (a worker node at `NODE_DNS`, its
     private subnet with its own route table, a public subnet with another, and the main
     table) and `rosa-site-b` in `OTHER_REGION`, found by its Name tag (peering needs the
-    accepter)."""
+    accepter); and each cluster's OIDC provider (`OIDC_ISSUERS`)."""
     ec2 = boto3_client("ec2", AURORA_REGION, url)
     vpc_a = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     main_a = ec2.describe_route_tables(
@@ -146,19 +163,24 @@ def build_rosa_vpcs(url: str) -> dict[str, RosaVpc]:
     )["Vpc"]["VpcId"]
     main_b = ec2_b.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_b]}])["RouteTables"][0]["RouteTableId"]
     rosa_b = RosaVpc("rosa-site-b", OTHER_REGION, vpc_b, "10.1.0.0/16", {"main": main_b})
+    for rosa in (rosa_a, rosa_b):
+        rosa.oidc_issuer = OIDC_ISSUERS[rosa.name]
+        rosa.oidc_provider_arn = register_oidc_provider(url, rosa.oidc_issuer)
     return {rosa_a.name: rosa_a, rosa_b.name: rosa_b}
 
 
 def e2e_config(example: dict[str, Any], url: str) -> dict[str, Any]:
     """The example config pointed at moto: every endpoint at `url`, state in `STATE_BUCKET`,
-    and the two ROSA clusters of `build_rosa_vpcs` (site B without machine_cidr, so the
-    default is exercised)."""
+    and the two ROSA clusters of `build_rosa_vpcs` with their OIDC issuers (site B without
+    machine_cidr, so the default is exercised). Keycloak's credentials: the example's, `iam`."""
     data = copy.deepcopy(example)
     data["aws"] = {"endpoints": {service: url for service in sorted(ENDPOINT_SERVICES)}, "skip_validation": True}
     data["state"] = {"backend": "s3", "s3": {"bucket": STATE_BUCKET, "key_prefix": STATE_PREFIX, "locking": "lockfile"}}
     data["rosa_clusters"] = [
-        {"name": "rosa-site-a", "vpc": {"node_private_dns": NODE_DNS}, "machine_cidr": "10.0.0.0/16"},
-        {"name": "rosa-site-b", "region": OTHER_REGION, "vpc": {"tags": {"Name": "rosa-site-b-vpc"}}},
+        {"name": "rosa-site-a", "vpc": {"node_private_dns": NODE_DNS}, "machine_cidr": "10.0.0.0/16",
+         "oidc_issuer": OIDC_ISSUERS["rosa-site-a"]},
+        {"name": "rosa-site-b", "region": OTHER_REGION, "vpc": {"tags": {"Name": "rosa-site-b-vpc"}},
+         "oidc_issuer": OIDC_ISSUERS["rosa-site-b"]},
     ]
     return data
 

@@ -53,6 +53,7 @@ def _fifty_clusters(data: dict[str, Any]) -> dict[str, Any]:
             "name": f"rosa-{n:02d}",
             "vpc": {"tags": {"Name": f"rosa-{n:02d}-vpc"}},
             "machine_cidr": f"10.{n}.0.0/16",
+            "oidc_issuer": f"https://oidc.op1.openshiftapps.com/rosa{n:02d}",
             **({"region": "us-east-1"} if n % 10 == 0 else {}),
             **({"role_arn": "arn:aws:iam::123456789012:role/peer"} if n % 20 == 0 else {}),
         }
@@ -67,6 +68,7 @@ def _long_names(data: dict[str, Any]) -> dict[str, Any]:
     data["aurora"]["name"] = "keycloak-aurora-with-a-rather-long-cluster-identifier"
     data["aurora"]["subnets"].append({"availability_zone": "eu-west-1c", "cidr": "192.168.64.0/19"})
     data["aurora"]["reader_count"] = 3
+    data["keycloak"] = {"credentials": "copy"}  # no OIDC issuers needed; the picture is the same
     data["rosa_clusters"] = [
         {"name": "rosa-ireland", "vpc": {"id": "vpc-0123456789abcdef0"}},
         {

@@ -1,5 +1,6 @@
-"""Terraform itself accepts every AWS stack of every config under `config/` (init from the
-provider mirror or the registry, then `terraform validate`).
+"""Terraform itself accepts every AWS stack (`aurora`, `peering-*`, `access-*`, `state`) of
+every config under `config/` (init from the provider mirror or the registry, then
+`terraform validate`).
 
 The `keycloak-<name>` stacks are left out: they need the hashicorp/kubernetes provider,
 which these machines do not have (see README "Testing")."""
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from modules.config import load_config
-from modules.naming import keycloak_stack_id
+from modules.naming import access_stack_id, keycloak_stack_id
 from tests.conftest import synth_stacks
 from tests.golden import config_files, golden_name
 from tests.harness.terraform import terraform
@@ -25,6 +26,8 @@ def _aws_stacks() -> list[tuple[Path, str]]:
         loaded = load_config(config)
         kubernetes = {keycloak_stack_id(rosa.name) for rosa in loaded.rosa_clusters}
         stacks = ["aurora", *(f"peering-{rosa.name}" for rosa in loaded.rosa_clusters)]
+        if loaded.keycloak.uses_pod_roles:
+            stacks += [access_stack_id(rosa.name) for rosa in loaded.rosa_clusters]
         if loaded.state.s3 is not None and loaded.state.s3.bootstrap:
             stacks.append("state")
         cases += [(config, stack) for stack in stacks if stack not in kubernetes]

@@ -23,6 +23,7 @@ def test_stack_ids_and_state_locations() -> None:
     assert (naming.AURORA_STACK_ID, naming.STATE_STACK_ID) == ("aurora", "state")
     assert naming.peering_stack_id("rosa-a") == "peering-rosa-a"
     assert naming.keycloak_stack_id("rosa-a") == "keycloak-rosa-a"
+    assert naming.access_stack_id("rosa-a") == "access-rosa-a"
     assert naming.state_key("/keycloak-aurora/", "aurora") == "keycloak-aurora/aurora.tfstate"
     assert naming.workspace_name("kc-prod", "peering-rosa-a") == "kc-prod-peering-rosa-a"
 
@@ -62,3 +63,23 @@ def test_jdbc_url_is_the_wrapper_url_of_the_guide() -> None:
 @pytest.mark.parametrize(("instance_class", "supported"), [("db.r6g.large", True), ("db.t4g.micro", False), ("db.t3.small", False)])
 def test_performance_insights_support(instance_class: str, supported: bool) -> None:
     assert naming.supports_performance_insights(instance_class) is supported
+
+
+def test_pod_identity_names() -> None:
+    issuer = "https://oidc.op1.openshiftapps.com/2kq7r3m9"
+    assert naming.issuer_host_path(issuer) == "oidc.op1.openshiftapps.com/2kq7r3m9"
+    assert naming.service_account_subject("keycloak", "keycloak-db") == "system:serviceaccount:keycloak:keycloak-db"
+    assert naming.db_owner_role("keycloak_iam") == "keycloak_iam_owner"
+    assert naming.rds_db_user_arn("aws", "eu-west-1", "123456789012", "cluster-ABC", "keycloak_iam") == (
+        "arn:aws:rds-db:eu-west-1:123456789012:dbuser:cluster-ABC/keycloak_iam"
+    )
+
+
+def test_pod_role_names_fit_iam_and_stay_unique() -> None:
+    assert naming.pod_role_name("keycloak-aurora", "rosa-site-a", "keycloak") == "keycloak-aurora-rosa-site-a-keycloak"
+    # The longest names the config allows: 63 + 40 characters.
+    aurora, rosa = "k" * 63, "r" * 40
+    long_names = {naming.pod_role_name(aurora, rosa, purpose) for purpose in ("keycloak", "db-bootstrap", "secrets-reader")}
+    assert len(long_names) == 3
+    assert all(len(name) == 64 and name.startswith("k" * 55 + "-") for name in long_names)
+    assert naming.pod_role_name(aurora, rosa, "keycloak") == naming.pod_role_name(aurora, rosa, "keycloak")

@@ -49,6 +49,8 @@ def test_an_existing_key_is_used_instead(synth: Synth, config_data: dict[str, An
     stack = synth(config_data)["aurora"]
     assert resources(stack, "aws_kms_key") == {}
     assert only(stack, "aws_rds_cluster")["kms_key_id"] == arn
+    # readers of the master secret (the access stacks' roles) get Decrypt on that key
+    assert stack["output"]["kms_key_arn"]["value"] == arn
 
 
 def test_protection_stops_destroy_and_replacement_before_anything_is_deleted(aurora: dict[str, Any]) -> None:

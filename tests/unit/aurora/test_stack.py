@@ -141,6 +141,7 @@ def test_rotation_schedule_is_configurable(synth: Synth, config_data: dict[str, 
 
 def test_no_rotation_resource_with_a_variable_password(synth: Synth, config_data: dict[str, Any]) -> None:
     config_data["aurora"]["master_password"] = "variable"
+    config_data["keycloak"] = {"credentials": "copy"}  # iam reads the RDS-managed secret
     assert resources(synth(config_data)["aurora"], "aws_secretsmanager_secret_rotation") == {}
 
 
@@ -193,12 +194,15 @@ def test_outputs(aurora: dict[str, Any]) -> None:
         "route_table_id": "${aws_route_table.network_route-table_2BA4F3EC.id}",
         "security_group_id": "${aws_security_group.network_security-group_FDE06AB1.id}",
         "master_secret_arn": f"${{{cluster}.master_user_secret[0].secret_arn}}",
+        "cluster_resource_id": f"${{{cluster}.cluster_resource_id}}",
+        "kms_key_arn": "${aws_kms_key.key_F64E54E4.arn}",
     }
     assert all(body.get("description") for body in aurora["output"].values())
 
 
 def test_password_from_a_sensitive_variable(synth: Synth, config_data: dict[str, Any]) -> None:
     config_data["aurora"]["master_password"] = "variable"
+    config_data["keycloak"] = {"credentials": "copy"}  # iam reads the RDS-managed secret
     aurora = synth(config_data)["aurora"]
     cluster = only(aurora, "aws_rds_cluster")
     assert cluster["master_password"] == "${var.master_password}"

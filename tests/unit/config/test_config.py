@@ -33,6 +33,46 @@ def test_example_reproduces_the_guide() -> None:
     assert len(config.rosa_clusters) == 2
 
 
+def test_example_keycloak_logs_in_without_a_password(example_data: dict[str, Any]) -> None:
+    config = parse_config(example_data)
+    assert config.keycloak.credentials == "iam"
+    assert config.keycloak.db_user != config.aurora.master_username
+    assert all(rosa.oidc_issuer and rosa.oidc_issuer.startswith("https://") for rosa in config.rosa_clusters)
+
+
+def test_iam_is_the_default_and_verifies_tls(config_data: dict[str, Any]) -> None:
+    del config_data["keycloak"]
+    keycloak = parse_config(config_data).keycloak
+    assert (keycloak.credentials, keycloak.db_user, keycloak.service_account) == ("iam", "keycloak_iam", "keycloak-db")
+    assert keycloak.tls is None and keycloak.verify_tls is True and keycloak.uses_pod_roles is True
+
+
+@pytest.mark.parametrize(("credentials", "tls", "verified"), [("copy", None, False), ("copy", True, True),
+                                                              ("external-secrets", None, False), ("iam", True, True)])
+def test_tls_verification_follows_the_mode_unless_set(
+    config_data: dict[str, Any], credentials: str, tls: bool | None, verified: bool
+) -> None:
+    config_data["keycloak"] = {"credentials": credentials, **({"tls": tls} if tls is not None else {})}
+    assert parse_config(config_data).keycloak.verify_tls is verified
+
+
+def test_copy_needs_no_oidc_issuer_and_no_pod_roles(config_data: dict[str, Any]) -> None:
+    config_data["keycloak"] = {"credentials": "copy"}
+    for rosa in config_data["rosa_clusters"]:
+        del rosa["oidc_issuer"]
+    assert parse_config(config_data).keycloak.uses_pod_roles is False
+
+
+@pytest.mark.parametrize("issuer", [
+    "https://oidc.op1.openshiftapps.com/2kq7r3m9t1vb5xw8n4hc6jd0fgsplz2a",   # ROSA with HCP
+    "https://rh-oidc.s3.us-east-1.amazonaws.com/27abcdefghijklmnopqrstuvwxyz12",  # ROSA classic
+    "https://oidc.example.org",
+])
+def test_oidc_issuers_as_rosa_shows_them(config_data: dict[str, Any], issuer: str) -> None:
+    config_data["rosa_clusters"][0]["oidc_issuer"] = issuer
+    assert parse_config(config_data).rosa_clusters[0].oidc_issuer == issuer
+
+
 def test_defaults_are_documented_values(config_data: dict[str, Any]) -> None:
     # GIVEN only the required keys
     aurora = config_data["aurora"]
@@ -84,7 +124,17 @@ def _three_subnets(data: dict[str, Any]) -> None:
 
 def _external_secrets_with_variable_password(data: dict[str, Any]) -> None:
     data["aurora"]["master_password"] = "variable"
-    data["keycloak"] = {"secret_sync": "external-secrets"}
+    data["keycloak"] = {"credentials": "external-secrets"}
+
+
+def _external_secrets_without_issuer(data: dict[str, Any]) -> None:
+    data["keycloak"] = {"credentials": "external-secrets"}
+    del data["rosa_clusters"][0]["oidc_issuer"]
+
+
+def _owner_role_named_like_the_master(data: dict[str, Any]) -> None:
+    data["aurora"]["master_username"] = "kc_owner"
+    data["keycloak"]["db_user"] = "kc"
 
 
 # (mutation of the example, the one expected error line)
@@ -218,7 +268,7 @@ BAD_INPUTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         "rosa_clusters[0].vpc.id = 'vpc-xyz': must be a VPC id such as vpc-0123456789abcdef0",
     ),
     "refresh not shorter than rotation": (
-        _set("keycloak", {"secret_sync": "external-secrets", "refresh_interval": "168h"}),
+        _set("keycloak", {"credentials": "external-secrets", "refresh_interval": "168h"}),
         "keycloak.refresh_interval = '168h': must be shorter than aurora.secret_rotation_days (7 days)",
     ),
     "malformed refresh interval": (
@@ -235,7 +285,73 @@ BAD_INPUTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     ),
     "external secrets without a managed password": (
         _external_secrets_with_variable_password,
-        "keycloak.secret_sync = 'external-secrets': needs aurora.master_password: managed (got 'variable'; the operator reads the RDS-managed secret)",
+        "keycloak.credentials = 'external-secrets': needs aurora.master_password: managed (got 'variable'; the operator reads the RDS-managed secret)",
+    ),
+    "the renamed secret_sync key": (
+        _set("keycloak", {"secret_sync": "copy"}),
+        "keycloak.secret_sync = 'copy': renamed to keycloak.credentials (same values, `copy` or `external-secrets`; "
+        "its default is now `iam`)",
+    ),
+    "unknown credentials mode": (
+        _set("keycloak.credentials", "password"),
+        "keycloak.credentials = 'password': Input should be 'iam', 'copy' or 'external-secrets'",
+    ),
+    "iam without an OIDC issuer": (
+        _delete("rosa_clusters.1.oidc_issuer"),
+        "rosa_clusters[1].oidc_issuer: required with keycloak.credentials 'iam' (the pod roles trust the cluster's "
+        'OIDC provider); `rosa describe cluster -c rosa-site-b` shows it as "OIDC Endpoint URL"',
+    ),
+    "external-secrets without an OIDC issuer": (
+        _external_secrets_without_issuer,
+        "rosa_clusters[0].oidc_issuer: required with keycloak.credentials 'external-secrets' (the pod roles trust the "
+        'cluster\'s OIDC provider); `rosa describe cluster -c rosa-site-a` shows it as "OIDC Endpoint URL"',
+    ),
+    "OIDC issuer over plain http": (
+        _set("rosa_clusters.0.oidc_issuer", "http://oidc.op1.openshiftapps.com/2kq7r3m9"),
+        "rosa_clusters[0].oidc_issuer = 'http://oidc.op1.openshiftapps.com/2kq7r3m9': must be the cluster's OIDC "
+        "endpoint URL, https://<host>[/<path>] without port, query or trailing slash (`rosa describe cluster -c "
+        '<name>`: "OIDC Endpoint URL")',
+    ),
+    "OIDC issuer without a scheme": (
+        _set("rosa_clusters.0.oidc_issuer", "oidc.op1.openshiftapps.com/2kq7r3m9"),
+        "rosa_clusters[0].oidc_issuer = 'oidc.op1.openshiftapps.com/2kq7r3m9': must be the cluster's OIDC "
+        "endpoint URL, https://<host>[/<path>] without port, query or trailing slash (`rosa describe cluster -c "
+        '<name>`: "OIDC Endpoint URL")',
+    ),
+    "OIDC issuer with a trailing slash": (
+        _set("rosa_clusters.0.oidc_issuer", "https://oidc.op1.openshiftapps.com/2kq7r3m9/"),
+        "rosa_clusters[0].oidc_issuer = 'https://oidc.op1.openshiftapps.com/2kq7r3m9/': must be the cluster's OIDC "
+        "endpoint URL, https://<host>[/<path>] without port, query or trailing slash (`rosa describe cluster -c "
+        '<name>`: "OIDC Endpoint URL")',
+    ),
+    "iam with IAM database authentication off": (
+        _set("aurora.iam_database_authentication", False),
+        "keycloak.credentials = 'iam': needs aurora.iam_database_authentication: true (RDS refuses IAM tokens while "
+        "it is off)",
+    ),
+    "iam with a variable master password": (
+        _set("aurora.master_password", "variable"),
+        "keycloak.credentials = 'iam': needs aurora.master_password: managed (got 'variable'; the bootstrap Job "
+        "reads the master user from the RDS-managed secret)",
+    ),
+    "iam with TLS verification off": (
+        _set("keycloak.tls", False),
+        "keycloak.tls = False: keycloak.credentials 'iam' needs it on (IAM tokens travel only over TLS, verified "
+        "against the RDS CA bundle)",
+    ),
+    "database user equal to the master user": (
+        _set("keycloak.db_user", "keycloak"),
+        "keycloak.db_user = 'keycloak': must differ from aurora.master_username (the master user keeps its password "
+        "login; a member of rds_iam logs in with IAM tokens only)",
+    ),
+    "database user whose owner role is the master user": (
+        _owner_role_named_like_the_master,
+        "keycloak.db_user = 'kc': its owner role 'kc_owner' would be aurora.master_username; choose another name",
+    ),
+    "database user that is not a plain role name": (
+        _set("keycloak.db_user", "Keycloak-IAM"),
+        "keycloak.db_user = 'Keycloak-IAM': must be 1-57 lowercase letters, digits or underscores and start with a "
+        "letter (a PostgreSQL role name that still fits 63 characters with `_owner` appended)",
     ),
     "rotation of zero days": (
         _set("aurora.secret_rotation_days", 0),
@@ -294,9 +410,22 @@ def test_not_a_config_document(tmp_path: Path, text: str) -> None:
     assert str(path) in str(raised.value)
 
 
-def test_invalid_config_writes_nothing(tmp_path: Path, config_data: dict[str, Any]) -> None:
-    # GIVEN a config with a subnet outside the VPC
-    config_data["aurora"]["subnets"][1]["cidr"] = "10.0.0.0/19"
+#: The issue's bad inputs for `iam` (and the first rule ever written): each stops main.py
+#: with its one error line before anything is written.
+WRITES_NOTHING = [
+    "subnet outside the VPC",
+    "iam without an OIDC issuer",
+    "OIDC issuer over plain http",
+    "iam with IAM database authentication off",
+    "database user equal to the master user",
+]
+
+
+@pytest.mark.parametrize("case", WRITES_NOTHING)
+def test_invalid_config_writes_nothing(case: str, tmp_path: Path, config_data: dict[str, Any]) -> None:
+    mutate, expected = BAD_INPUTS[case]
+    # GIVEN a config with one mistake
+    mutate(config_data)
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(config_data))
     outdir = tmp_path / "cdktf.out"
@@ -311,6 +440,6 @@ def test_invalid_config_writes_nothing(tmp_path: Path, config_data: dict[str, An
     )
     # THEN it exits 2 with the one error, and nothing is written
     assert result.returncode == 2
-    assert "aurora.subnets[1].cidr = '10.0.0.0/19': must lie inside aurora.vpc_cidr 192.168.0.0/16" in result.stderr
+    assert f"  {expected}\n" in result.stderr
     assert "Traceback" not in result.stderr
     assert not outdir.exists()

@@ -3,6 +3,7 @@ values, and the External Secrets Operator documents parsed back."""
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -22,8 +23,13 @@ from modules.keycloak.manifests import (
 from tests.keycloak_crd import MINIMAL_KEYCLOAK, crd_validator, merge_patch, validation_errors
 
 WRITER = "keycloak-aurora.cluster-c1a2b3d4e5f6.eu-west-1.rds.amazonaws.com"
-DATABASE = DatabaseEndpoint(writer_endpoint=WRITER, port=5432, database_name="keycloak")
+DATABASE = DatabaseEndpoint(writer_endpoint=WRITER, port=5432, database_name="keycloak", region="eu-west-1")
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-0a1b2c3d-4e5f-AbCdEf"
+#: The URL parameters of `iam`: the wrapper's default plugins, failover kept, plus iam.
+IAM_QUERY = (
+    "?wrapperPlugins=initialConnection,auroraConnectionTracker,failover2,efm2,iam&iamRegion=eu-west-1"
+    "&sslmode=verify-full&sslrootcert=/opt/keycloak/conf/rds-ca-bundle.pem"
+)
 
 # Strings YAML 1.1 (PyYAML, kubectl's parser) would read as something else when unquoted.
 MISREAD_BY_YAML = ["yes", "no", "on", "off", "true", "0123", "1e3", "0x1F", "null", "~", "1_000", "12:30"]
@@ -31,6 +37,14 @@ MISREAD_BY_YAML = ["yes", "no", "on", "off", "true", "0123", "1e3", "0x1F", "nul
 
 def keycloak(**fields: Any) -> KeycloakSpec:
     return KeycloakSpec.model_validate(fields)
+
+
+def copy_mode(**fields: Any) -> KeycloakSpec:
+    return keycloak(credentials="copy", **fields)
+
+
+def endpoint(writer: str = WRITER, port: int = 5432, name: str = "keycloak", region: str = "eu-west-1") -> DatabaseEndpoint:
+    return DatabaseEndpoint(writer_endpoint=writer, port=port, database_name=name, region=region)
 
 
 @pytest.fixture(scope="module")
@@ -42,13 +56,69 @@ def merged_into_minimal_cr(patch: dict[str, Any]) -> dict[str, Any]:
     return merge_patch(MINIMAL_KEYCLOAK, patch)
 
 
-# --- the Keycloak CR patch ---------------------------------------------------------
+# --- the Keycloak CR patch: iam (the default) ----------------------------------------
 
 
-def test_patch_sets_the_guides_database_settings() -> None:
+def test_iam_patch_names_only_the_user_and_the_pods_service_account() -> None:
     patch = db_patch(keycloak(), DATABASE).document
     assert patch["apiVersion"] == "k8s.keycloak.org/v2alpha1"
     assert patch["kind"] == "Keycloak"
+    assert patch["metadata"] == {"name": "keycloak", "namespace": "keycloak"}
+    assert patch["spec"] == {
+        "db": {
+            "vendor": "postgres",
+            "url": f"jdbc:aws-wrapper:postgresql://{WRITER}:5432/keycloak{IAM_QUERY}",
+            "usernameSecret": {"name": "keycloak-db-username", "key": "username"},
+            # null: a merge patch removes the passwordSecret an earlier (copy) patch set
+            "passwordSecret": None,
+        },
+        "transaction": {"xaEnabled": False},
+        "unsupported": {"podTemplate": {"spec": {"serviceAccountName": "keycloak-db"}}},
+    }
+
+
+def test_iam_url_keeps_every_default_plugin_of_the_wrapper_failover_first_of_all() -> None:
+    # wrapperPlugins REPLACES the wrapper's defaults: dropping failover2 would leave Keycloak
+    # on a dead writer after an Aurora failover (Keycloak's database guide; keycloak#52636).
+    url = jdbc_url(DATABASE, keycloak())
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url.removeprefix("jdbc:")).query)
+    plugins = query["wrapperPlugins"][0].split(",")
+    assert "failover2" in plugins
+    assert sorted(plugins) == sorted(["initialConnection", "auroraConnectionTracker", "failover2", "efm2", "iam"])
+    assert query["iamRegion"] == ["eu-west-1"] and query["sslmode"] == ["verify-full"]
+
+
+def test_iam_signs_for_the_aurora_region_and_names_the_configured_service_account() -> None:
+    spec = keycloak(service_account="sso-db", namespace="identity", tls_ca_path="/etc/rds/ca.pem")
+    patch = db_patch(spec, endpoint(region="us-east-1")).document
+    assert "&iamRegion=us-east-1&" in patch["spec"]["db"]["url"]
+    assert patch["spec"]["db"]["url"].endswith("&sslmode=verify-full&sslrootcert=/etc/rds/ca.pem")
+    assert patch["spec"]["unsupported"]["podTemplate"]["spec"]["serviceAccountName"] == "sso-db"
+    assert patch["metadata"]["namespace"] == "identity"
+
+
+def test_iam_patch_over_a_copy_cr_removes_the_password_and_keeps_other_settings() -> None:
+    # GIVEN a CR patched for copy, with options and a pod template of its own
+    cr = merge_patch(MINIMAL_KEYCLOAK, db_patch(copy_mode(), DATABASE).document)
+    cr = merge_patch(cr, {"spec": {"additionalOptions": [{"name": "log-console-output", "value": "json"}],
+                                   "unsupported": {"podTemplate": {"metadata": {"labels": {"team": "iam"}}}}}})
+    # WHEN the iam patch is applied
+    patched = merge_patch(cr, db_patch(keycloak(), DATABASE).document)
+    # THEN no password is referenced, and what the patch does not name is left alone
+    assert "passwordSecret" not in patched["spec"]["db"]
+    assert patched["spec"]["db"]["usernameSecret"] == {"name": "keycloak-db-username", "key": "username"}
+    assert patched["spec"]["additionalOptions"] == [{"name": "log-console-output", "value": "json"}]
+    assert patched["spec"]["unsupported"]["podTemplate"] == {
+        "metadata": {"labels": {"team": "iam"}}, "spec": {"serviceAccountName": "keycloak-db"}
+    }
+
+
+# --- the Keycloak CR patch: copy and external-secrets ---------------------------------
+
+
+@pytest.mark.parametrize("credentials", ["copy", "external-secrets"])
+def test_password_patch_sets_the_guides_database_settings(credentials: str) -> None:
+    patch = db_patch(keycloak(credentials=credentials), DATABASE).document
     assert patch["metadata"] == {"name": "keycloak", "namespace": "keycloak"}
     assert patch["spec"] == {
         "db": {
@@ -57,26 +127,37 @@ def test_patch_sets_the_guides_database_settings() -> None:
             "usernameSecret": {"name": "keycloak-db-secret", "key": "username"},
             "passwordSecret": {"name": "keycloak-db-secret", "key": "password"},
         },
-        "additionalOptions": [{"name": "db-driver", "value": "software.amazon.jdbc.Driver"}],
         "transaction": {"xaEnabled": False},
     }
 
 
 def test_patch_names_the_configured_cr_namespace_and_secret() -> None:
-    patch = db_patch(keycloak(cr_name="sso", namespace="identity", secret_name="aurora-credentials"), DATABASE).document
+    patch = db_patch(copy_mode(cr_name="sso", namespace="identity", secret_name="aurora-credentials"), DATABASE).document
     assert patch["metadata"] == {"name": "sso", "namespace": "identity"}
     assert patch["spec"]["db"]["usernameSecret"] == {"name": "aurora-credentials", "key": "username"}
     assert patch["spec"]["db"]["passwordSecret"] == {"name": "aurora-credentials", "key": "password"}
 
 
+def test_no_patch_sets_db_driver_a_build_time_option() -> None:
+    # db-driver is built into the image (images/keycloak/Containerfile); the operator starts
+    # custom images optimized, where a run-time value is ignored. No list of the CR is replaced.
+    for spec in (keycloak(), copy_mode()):
+        rendered = db_patch(spec, DATABASE)
+        assert "additionalOptions" not in rendered.document["spec"]
+        assert "--db-driver=software.amazon.jdbc.Driver" in rendered.text
+
+
 @pytest.mark.parametrize(
     "spec, database",
     [
-        pytest.param({}, DATABASE, id="defaults"),
-        pytest.param({"tls": True}, DATABASE, id="tls"),
-        pytest.param({"pool": {"initial_size": 5, "min_size": 2, "max_size": 20}}, DATABASE, id="pool"),
-        pytest.param({}, DatabaseEndpoint("kc-db-1.cluster-ro-x.us-gov-west-1.rds.amazonaws.com", 6543, "kc_db"), id="odd-endpoint"),
-        *[pytest.param({"tls": True}, DatabaseEndpoint(WRITER, 5432, name), id=f"db-{name}") for name in MISREAD_BY_YAML],
+        pytest.param({}, DATABASE, id="iam"),
+        pytest.param({"pool": {"initial_size": 5, "min_size": 2, "max_size": 20}}, DATABASE, id="iam-pool"),
+        pytest.param({"credentials": "copy"}, DATABASE, id="copy"),
+        pytest.param({"credentials": "copy", "tls": True}, DATABASE, id="copy-tls"),
+        pytest.param({"credentials": "external-secrets", "pool": {"max_size": 20}}, DATABASE, id="eso-pool"),
+        pytest.param({}, endpoint("kc-db-1.cluster-ro-x.us-gov-west-1.rds.amazonaws.com", 6543, "kc_db", "us-gov-west-1"),
+                     id="odd-endpoint"),
+        *[pytest.param({}, endpoint(name=name), id=f"db-{name}") for name in MISREAD_BY_YAML],
     ],
 )
 def test_patch_merged_into_a_minimal_cr_satisfies_the_crd(crd: Any, spec: dict[str, Any], database: DatabaseEndpoint) -> None:
@@ -91,33 +172,37 @@ def test_patch_merged_into_a_minimal_cr_satisfies_the_crd(crd: Any, spec: dict[s
 
 def test_the_crd_check_catches_a_misspelt_or_mistyped_field(crd: Any) -> None:
     # The check above is only worth something if it can fail.
-    cr = merged_into_minimal_cr({"spec": {"db": {"poolMaxsize": 3, "url": 5}, "transaction": {"xaEnabled": "no"}}})
+    cr = merged_into_minimal_cr({"spec": {"db": {"poolMaxsize": 3, "url": 5}, "transaction": {"xaEnabled": "no"},
+                                          "unsupported": {"podTemplate": {"spec": {"serviceAccount": 7}}}}})
     assert validation_errors(crd, cr) == [
         "spec.db: Additional properties are not allowed ('poolMaxsize' was unexpected)",
         "spec.db.url: 5 is not of type 'string'",
         "spec.transaction.xaEnabled: 'no' is not of type 'boolean'",
+        "spec.unsupported.podTemplate.spec.serviceAccount: 7 is not of type 'string'",
     ]
 
 
 @pytest.mark.parametrize("name", MISREAD_BY_YAML)
 def test_database_names_yaml_would_misread_stay_strings(name: str) -> None:
-    patch = db_patch(keycloak(), DatabaseEndpoint(WRITER, 5432, name))
+    patch = db_patch(copy_mode(), endpoint(name=name))
     assert patch.document["spec"]["db"]["url"] == f"jdbc:aws-wrapper:postgresql://{WRITER}:5432/{name}"
 
 
 @pytest.mark.parametrize("name", ["yes", "on", "0123", "1e3", "null", "~"])
 def test_names_yaml_would_misread_stay_strings_in_every_field(name: str) -> None:
     # Kubernetes names cannot be these, but the filter must not depend on that.
-    spec = keycloak().model_copy(update={"cr_name": name, "namespace": name, "secret_name": name})
+    spec = copy_mode().model_copy(update={"cr_name": name, "namespace": name, "secret_name": name})
     patch = db_patch(spec, DATABASE).document
     assert patch["metadata"] == {"name": name, "namespace": name}
     assert patch["spec"]["db"]["passwordSecret"]["name"] == name
+    iam = keycloak().model_copy(update={"service_account": name})
+    assert db_patch(iam, DATABASE).document["spec"]["unsupported"]["podTemplate"]["spec"]["serviceAccountName"] == name
 
 
 def test_endpoint_with_dots_and_dashes_is_kept_verbatim() -> None:
-    endpoint = "my-kc-aurora-01.cluster-c9x8-y7.eu-central-1.rds.amazonaws.com"
-    url = db_patch(keycloak(), DatabaseEndpoint(endpoint, 5432, "keycloak")).document["spec"]["db"]["url"]
-    assert url == f"jdbc:aws-wrapper:postgresql://{endpoint}:5432/keycloak"
+    writer = "my-kc-aurora-01.cluster-c9x8-y7.eu-central-1.rds.amazonaws.com"
+    url = db_patch(copy_mode(), endpoint(writer)).document["spec"]["db"]["url"]
+    assert url == f"jdbc:aws-wrapper:postgresql://{writer}:5432/keycloak"
 
 
 def test_pool_sizes_are_left_to_keycloak_unless_set() -> None:
@@ -132,7 +217,7 @@ def test_pool_sizes_are_integers_where_set() -> None:
 
 
 def test_tls_verifies_the_server_against_the_ca_bundle() -> None:
-    url = db_patch(keycloak(tls=True), DATABASE).document["spec"]["db"]["url"]
+    url = db_patch(copy_mode(tls=True), DATABASE).document["spec"]["db"]["url"]
     assert url == (
         f"jdbc:aws-wrapper:postgresql://{WRITER}:5432/keycloak"
         "?sslmode=verify-full&sslrootcert=/opt/keycloak/conf/rds-ca-bundle.pem"
@@ -140,25 +225,17 @@ def test_tls_verifies_the_server_against_the_ca_bundle() -> None:
 
 
 def test_tls_ca_path_is_url_encoded() -> None:
-    spec = keycloak(tls=True, tls_ca_path="/etc/rds certs/ca&bundle.pem")
+    spec = copy_mode(tls=True, tls_ca_path="/etc/rds certs/ca&bundle.pem")
     assert jdbc_url(DATABASE, spec).endswith("?sslmode=verify-full&sslrootcert=/etc/rds%20certs/ca%26bundle.pem")
 
 
 def test_without_tls_the_url_has_no_parameters() -> None:
-    assert "?" not in db_patch(keycloak(tls=False), DATABASE).document["spec"]["db"]["url"]
+    assert "?" not in db_patch(copy_mode(tls=False), DATABASE).document["spec"]["db"]["url"]
 
 
-def test_patch_file_warns_that_it_replaces_additional_options() -> None:
-    text = db_patch(keycloak(), DATABASE).text
-    assert "# A merge patch replaces lists whole: spec.additionalOptions" in text
-    assert text.endswith("xaEnabled: false\n")
-
-
-def test_a_merge_patch_replaces_the_crs_additional_options() -> None:
-    # Why the file warns: RFC 7386 replaces lists, so a CR's other options are dropped.
-    cr = merge_patch(MINIMAL_KEYCLOAK, {"spec": {"additionalOptions": [{"name": "log-console-output", "value": "json"}]}})
-    patched = merge_patch(cr, db_patch(keycloak(), DATABASE).document)
-    assert patched["spec"]["additionalOptions"] == [{"name": "db-driver", "value": "software.amazon.jdbc.Driver"}]
+def test_patch_file_ends_with_its_last_setting() -> None:
+    assert db_patch(copy_mode(), DATABASE).text.endswith("xaEnabled: false\n")
+    assert db_patch(keycloak(), DATABASE).text.endswith('serviceAccountName: "keycloak-db"\n')
 
 
 # --- YAML-safe values --------------------------------------------------------------

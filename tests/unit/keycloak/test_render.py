@@ -70,7 +70,9 @@ def test_one_patch_per_rosa_cluster_with_the_commands_that_apply_it(
     for cluster in ("rosa-site-a", "rosa-site-b"):
         patch_file = out_dir / cluster / "keycloak-db-patch.yaml"
         patch = yaml.safe_load(patch_file.read_text())
-        assert patch["spec"]["db"]["url"] == f"jdbc:aws-wrapper:postgresql://{WRITER}:5432/keycloak"
+        # iam (the example's): the wrapper's iam plugin, tokens signed for the Aurora region
+        assert patch["spec"]["db"]["url"].startswith(f"jdbc:aws-wrapper:postgresql://{WRITER}:5432/keycloak?wrapperPlugins=")
+        assert "iamRegion=eu-west-1" in patch["spec"]["db"]["url"]
         assert (
             f"oc --context {cluster} patch keycloak/keycloak -n keycloak --type merge --patch-file {patch_file}" in out
         )
@@ -78,11 +80,26 @@ def test_one_patch_per_rosa_cluster_with_the_commands_that_apply_it(
             f"kubectl --context {cluster} patch keycloak/keycloak -n keycloak --type merge --patch-file {patch_file}"
             in out
         )
-    assert "the keycloak-rosa-site-a stack creates Secret keycloak/keycloak-db-secret" in out
+    assert (
+        "the keycloak-rosa-site-a stack creates ServiceAccount keycloak/keycloak-db (role from the access-rosa-site-a "
+        "stack) and Secret keycloak/keycloak-db-username, and runs the database user bootstrap; apply the patch after it:"
+    ) in out
+
+
+def test_copy_mode_names_the_copied_secret(
+    tmp_path: Path, config_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config_data["keycloak"] = {"credentials": "copy"}
+    config = write_config(tmp_path / "config.yaml", config_data)
+    code, out, _ = render(capsys, "--outputs", cdktf_outputs(tmp_path), "--config", config, "--out-dir", tmp_path / "out")
+    assert code == 0
+    patch = yaml.safe_load((tmp_path / "out" / "rosa-site-a" / "keycloak-db-patch.yaml").read_text())
+    assert patch["spec"]["db"]["url"] == f"jdbc:aws-wrapper:postgresql://{WRITER}:5432/keycloak"
+    assert "the keycloak-rosa-site-a stack creates Secret keycloak/keycloak-db-secret; apply the patch after it:" in out
 
 
 def test_rendered_patches_satisfy_the_crd(tmp_path: Path, config_data: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
-    config_data["keycloak"] = {"tls": True, "pool": {"min_size": 5, "max_size": 50}}
+    config_data["keycloak"] = {"pool": {"min_size": 5, "max_size": 50}}
     aurora = {**AURORA_OUTPUTS, "database_name": "yes"}
     config = write_config(tmp_path / "config.yaml", config_data)
     code, _, err = render(capsys, "--outputs", cdktf_outputs(tmp_path, aurora), "--config", config, "--out-dir", tmp_path / "out")
@@ -175,17 +192,17 @@ def test_an_unreadable_outputs_file_is_refused(
 
 
 def test_an_invalid_config_is_refused(tmp_path: Path, config_data: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
-    config_data["keycloak"] = {"secret_sync": "vault"}
+    config_data["keycloak"] = {"credentials": "vault"}
     config = write_config(tmp_path / "config.yaml", config_data)
     code, _, err = render(capsys, "--outputs", cdktf_outputs(tmp_path), "--config", config, "--out-dir", tmp_path / "out")
-    assert code == 2 and "keycloak.secret_sync" in err
+    assert code == 2 and "keycloak.credentials" in err
     assert not (tmp_path / "out").exists()
 
 
 def test_external_secrets_mode_also_writes_the_secret_store_and_external_secret(
     tmp_path: Path, config_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config_data["keycloak"] = {"secret_sync": "external-secrets"}
+    config_data["keycloak"] = {"credentials": "external-secrets"}
     config = write_config(tmp_path / "config.yaml", config_data)
     out_dir = tmp_path / "rendered"
     code, out, err = render(capsys, "--outputs", cdktf_outputs(tmp_path), "--config", config, "--out-dir", out_dir)
@@ -203,7 +220,7 @@ def test_external_secrets_mode_also_writes_the_secret_store_and_external_secret(
 def test_external_secrets_mode_needs_the_master_secret_arn(
     tmp_path: Path, config_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config_data["keycloak"] = {"secret_sync": "external-secrets"}
+    config_data["keycloak"] = {"credentials": "external-secrets"}
     config = write_config(tmp_path / "config.yaml", config_data)
     outputs = cdktf_outputs(tmp_path, {**AURORA_OUTPUTS, "master_secret_arn": ""})
     code, _, err = render(capsys, "--outputs", outputs, "--config", config, "--out-dir", tmp_path / "out")
@@ -213,7 +230,7 @@ def test_external_secrets_mode_needs_the_master_secret_arn(
 def test_external_secrets_mode_with_a_variable_password_is_refused(
     tmp_path: Path, config_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config_data["keycloak"] = {"secret_sync": "external-secrets"}
+    config_data["keycloak"] = {"credentials": "external-secrets"}
     config_data["aurora"]["master_password"] = "variable"
     config = write_config(tmp_path / "config.yaml", config_data)
     code, _, err = render(capsys, "--outputs", cdktf_outputs(tmp_path), "--config", config, "--out-dir", tmp_path / "out")
@@ -224,10 +241,10 @@ def test_switching_back_to_copy_removes_the_stale_eso_documents(
     tmp_path: Path, config_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     out_dir = tmp_path / "rendered"
-    config_data["keycloak"] = {"secret_sync": "external-secrets"}
+    config_data["keycloak"] = {"credentials": "external-secrets"}
     render(capsys, "--outputs", cdktf_outputs(tmp_path), "--config", write_config(tmp_path / "eso.yaml", config_data), "--out-dir", out_dir)
     (out_dir / "rosa-site-a" / "notes.txt").write_text("mine")
-    config_data["keycloak"] = {"secret_sync": "copy"}
+    config_data["keycloak"] = {"credentials": "copy"}
     render(capsys, "--outputs", cdktf_outputs(tmp_path), "--config", write_config(tmp_path / "copy.yaml", config_data), "--out-dir", out_dir)
     assert sorted(p.name for p in (out_dir / "rosa-site-a").iterdir()) == ["keycloak-db-patch.yaml", "notes.txt"]
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from modules.config import AuroraSpec, KeycloakSpec
 from tests.conftest import AURORA_DATA, construct_json, data_sources, only, resources
+
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rds!cluster-abc"
+READER_ROLE = "arn:aws:iam::111111111111:role/kc-rosa-a-secrets-reader"
 
 
 def secret(*, keycloak: dict[str, Any] | None = None, **aurora: Any) -> dict[str, Any]:
@@ -17,9 +19,10 @@ def secret(*, keycloak: dict[str, Any] | None = None, **aurora: Any) -> dict[str
         KeycloakDbSecret(
             stack,
             "db-secret",
-            keycloak=KeycloakSpec.model_validate(keycloak or {}),
+            keycloak=KeycloakSpec.model_validate(keycloak or {"credentials": "copy"}),
             aurora=AuroraSpec.model_validate({**AURORA_DATA, **aurora}),
             master_secret_arn=SECRET_ARN,
+            reader_role_arn=READER_ROLE,
         )
 
     return construct_json(build)
@@ -52,7 +55,7 @@ def test_copy_with_a_variable_password_takes_the_same_variable_as_the_aurora_sta
 
 
 def test_external_secrets_applies_the_store_and_the_external_secret() -> None:
-    stack = secret(keycloak={"secret_sync": "external-secrets", "namespace": "identity", "refresh_interval": "30m"})
+    stack = secret(keycloak={"credentials": "external-secrets", "namespace": "identity", "refresh_interval": "30m"})
     assert resources(stack, "kubernetes_secret_v1") == {}
     manifests = {body["manifest"]["kind"]: body for body in resources(stack, "kubernetes_manifest").values()}
     assert set(manifests) == {"SecretStore", "ExternalSecret"}
@@ -64,3 +67,14 @@ def test_external_secrets_applies_the_store_and_the_external_secret() -> None:
     assert {entry["remoteRef"]["key"] for entry in synced["manifest"]["spec"]["data"]} == {SECRET_ARN}
     assert synced["wait"] == {"condition": [{"type": "Ready", "status": "True"}]}
     assert len(synced["depends_on"]) == 1 and synced["depends_on"][0].startswith("kubernetes_manifest.")
+
+
+def test_external_secrets_creates_the_stores_service_account_with_its_role() -> None:
+    stack = secret(keycloak={"credentials": "external-secrets", "namespace": "identity"})
+    account = only(stack, "kubernetes_service_account_v1")
+    assert account["metadata"]["name"] == "aurora-secrets-reader"
+    assert account["metadata"]["namespace"] == "identity"
+    assert account["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": READER_ROLE}
+    store = next(b for b in resources(stack, "kubernetes_manifest").values() if b["manifest"]["kind"] == "SecretStore")
+    assert store["manifest"]["spec"]["provider"]["aws"]["auth"]["jwt"]["serviceAccountRef"]["name"] == "aurora-secrets-reader"
+    assert store["depends_on"] == [f"kubernetes_service_account_v1.{next(iter(resources(stack, 'kubernetes_service_account_v1')))}"]

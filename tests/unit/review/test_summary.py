@@ -493,3 +493,54 @@ def test_module_runs_as_a_command(tmp_path: Path) -> None:
         [sys.executable, "-m", "modules.review", *paths], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.splitlines()[0] == MARKER
+
+
+# --- Keycloak's credentials change -----------------------------------------------------
+
+CREDENTIALS_WARNING = [
+    "> [!WARNING]",
+    "> **Keycloak's database credentials change.** Keycloak keeps what it started with until its CR is patched:"
+    " apply these stacks, then the patch `make render` writes (Keycloak's pods roll), and only then delete what is"
+    ' forgotten here (README: "Moving a deployment from copy to iam").',
+]
+
+
+def test_moving_from_copy_to_iam_names_each_credential_change() -> None:
+    # GIVEN the plans of a move from copy to iam: the access stack's roles appear, and the
+    # keycloak stack creates the ServiceAccount and the user Secret and forgets the copy
+    access = plan(
+        change("aws_iam_role.keycloak-role_2B28C24F", ["create"], None, {"name": "kc-keycloak"}),
+        change("aws_iam_role_policy.keycloak-role_policy_AFB308EB", ["create"], None, {}),
+    )
+    keycloak = plan(
+        change("kubernetes_service_account_v1.identity_service-account_97448892", ["create"], None, {}),
+        change("kubernetes_secret_v1.identity_username-secret_AB37B208", ["create"], None, {}),
+        change("kubernetes_secret_v1.db-secret_E653DB88", ["forget"], {"data": {"password": "pw-value"}}, None),
+        change("kubernetes_job_v1.db-bootstrap_job_347AA513", ["create"], None, {}),
+    )
+    # WHEN summarized
+    text = render({"access-rosa-a": access, "keycloak-rosa-a": keycloak})
+    # THEN one warning names every change of the credentials, and no value
+    start = lines(text).index("> [!WARNING]")
+    assert lines(text)[start:start + 7] == [
+        *CREDENTIALS_WARNING,
+        "> - `access-rosa-a`: `aws_iam_role.keycloak-role_2B28C24F` created",
+        "> - `keycloak-rosa-a`: `kubernetes_service_account_v1.identity_service-account_97448892` created",
+        "> - `keycloak-rosa-a`: `kubernetes_secret_v1.identity_username-secret_AB37B208` created",
+        "> - `keycloak-rosa-a`: `kubernetes_secret_v1.db-secret_E653DB88` forgotten (left in place)",
+        "",
+    ]
+    assert "pw-value" not in text
+    assert text.index("No resource that holds") < text.index("> [!WARNING]") < text.index("**Changes per stack**")
+
+
+def test_a_refreshed_copy_or_another_stacks_role_is_no_credentials_change() -> None:
+    refreshed = plan(change("kubernetes_secret_v1.db-secret_E653DB88", ["update"], {"data": "a"}, {"data": "b"}))
+    monitoring = plan(change("aws_iam_role.aurora_monitoring-role_1A2B3C4D", ["create"], None, {}))
+    text = render({"keycloak-rosa-a": refreshed, "aurora": monitoring})
+    assert "credentials change" not in text
+
+
+def test_removing_a_clusters_access_stack_is_named() -> None:
+    gone = plan(change("aws_iam_role.bootstrap-role_2C7508A7", ["delete"], {"name": "x"}, None))
+    assert "> - `access-rosa-b`: `aws_iam_role.bootstrap-role_2C7508A7` destroyed" in lines(render({"access-rosa-b": gone}))

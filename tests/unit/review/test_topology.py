@@ -188,6 +188,7 @@ def test_ids_are_unique_and_labels_escaped_whatever_the_names(config_data: dict[
         {"name": "a-machines", "vpc": {"id": "vpc-0123456789abcdef0"}},
         {"name": "a", "vpc": {"id": "vpc-0123456789abcdef1"}, "machine_cidr": "10.9.0.0/16"},
     ]
+    config_data["keycloak"] = {"credentials": "copy"}  # no OIDC issuers needed; the picture is the same
     source = mermaid(parse_config(config_data))
     d = parse(source)  # unique ids, no keyword ids, quoted labels, edges to declared ids
     assert len(d.edges) == 3
@@ -213,6 +214,7 @@ def clusters_config(config_data: dict[str, Any], count: int) -> dict[str, Any]:
             "name": f"rosa-{n:02d}",
             "vpc": {"tags": {"Name": f"rosa-{n:02d}-vpc"}},
             "machine_cidr": f"10.{n}.0.0/16",
+            "oidc_issuer": f"https://oidc.op1.openshiftapps.com/rosa{n:02d}",
             **({"region": "us-east-1"} if n % 10 == 0 else {}),
             **({"role_arn": "arn:aws:iam::123456789012:role/peer"} if n % 20 == 0 else {}),
         }
