@@ -52,8 +52,8 @@ from modules.providers import (
 
 #: The CIDR blocks of a `data.aws_vpc` (primary and secondary), as HCL on `self`.
 _VPC_BLOCKS = '[for a in self.cidr_block_associations : a.cidr_block if a.state == "associated"]'
-#: The ids of a plural data source as a message part: `none` or a list.
-_IDS = 'length(self.ids) == 0 ? "none" : join(", ", self.ids)'
+#: The ids of a plural data source as a message part: `none` or a sorted list.
+_IDS = 'length(self.ids) == 0 ? "none" : join(", ", sort(self.ids))'
 
 
 def _guard(condition: str, message: str, **expressions: str) -> Postcondition:

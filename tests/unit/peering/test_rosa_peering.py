@@ -132,7 +132,7 @@ def test_vpc_by_tags_must_match_exactly_one_and_is_read_once_for_its_id_and_cidr
     assert guards(vpcs) == [{
         "condition": "${length(self.ids) == 1}",
         "error_message": "rosa_clusters[0].vpc.tags = {'Name': 'rosa-vpc'}: matched ${length(self.ids)} VPCs in "
-        'eu-west-1 (${length(self.ids) == 0 ? "none" : join(", ", self.ids)}); exactly one must match: add a tag '
+        'eu-west-1 (${length(self.ids) == 0 ? "none" : join(", ", sort(self.ids))}); exactly one must match: add a tag '
         "that only that VPC carries, or give vpc.id",
     }]
     (vpc_id, vpc), = data_sources(stack, "aws_vpc").items()
