@@ -75,7 +75,7 @@ NODE ?=
 CLUSTER_ID ?=
 ROLE_ARN ?=
 find-vpc: .venv/.synced
-	pipenv run python -m modules.peering.find_vpc --region '$(REGION)' \
+	pipenv run python -m modules.peering.find_vpc $(if $(REGION),--region '$(REGION)') \
 	  $(if $(NODE),--node '$(NODE)') $(if $(CLUSTER_ID),--cluster-id '$(CLUSTER_ID)') $(if $(ROLE_ARN),--role-arn '$(ROLE_ARN)')
 
 # Tests run in parallel: the unit tests spread over the workers; each end-to-end world (the

@@ -91,7 +91,8 @@ class RosaPeering(Construct):
     Acceptance is `auto_accept` on the request when both VPCs are in one account and
     region; otherwise an `aws_vpc_peering_connection_accepter` on the Aurora side.
     `rosa_region` is the ROSA cluster's region (the config fills in the Aurora region);
-    the stack's tags are added by the stack.
+    `config_field` the cluster's place in the config (`rosa_clusters[0]`), which the
+    guards' messages name; the stack's tags are added by the stack.
     """
 
     def __init__(

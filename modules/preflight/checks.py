@@ -44,7 +44,7 @@ def _caller(ctx: Context, identity: Identity, name: str) -> Result:
     try:
         caller = ctx.clients(identity).client("sts").get_caller_identity()
     except (BotoCoreError, ClientError) as err:
-        ctx.mark_unusable(identity, str(err))
+        ctx.mark_unusable(identity)
         return Result(name, Status.FAIL, f"no usable credentials for {identity.describe()}: {err}")
     return Result(name, Status.PASS, f"account {caller['Account']} as {caller['Arn']} ({identity.describe()})")
 
@@ -67,7 +67,7 @@ def availability_zones(ctx: Context) -> Iterator[Result]:
             elif states[az] != "available":
                 problems.append(f"aurora.subnets[{i}].availability_zone = {az!r}: {states[az]} in {spec.region}")
         if problems:
-            return Result(name, Status.FAIL, "; ".join(problems))
+            return Result(name, Status.FAIL, "\n".join(problems))
         return Result(name, Status.PASS, f"{', '.join(s.availability_zone for s in spec.subnets)} in {spec.region}")
 
     yield attempt(name, probe)

@@ -55,7 +55,7 @@ class Context:
 
     config: DeploymentConfig
     _clients: dict[Identity, AwsClients] = field(default_factory=dict)
-    _unusable: dict[Identity, str] = field(default_factory=dict)
+    _unusable: set[Identity] = field(default_factory=set)
     _zones: dict[Identity, dict[str, str]] = field(default_factory=dict)
 
     def clients(self, identity: Identity) -> AwsClients:
@@ -75,8 +75,9 @@ class Context:
             self._zones[identity] = {zone["ZoneName"]: zone.get("State", "available") for zone in found}
         return self._zones[identity]
 
-    def mark_unusable(self, identity: Identity, reason: str) -> None:
-        self._unusable[identity] = reason
+    def mark_unusable(self, identity: Identity) -> None:
+        """Skip every later row that needs `identity` (its credentials row failed)."""
+        self._unusable.add(identity)
 
     @property
     def aurora(self) -> Identity:

@@ -43,6 +43,8 @@ from tests.harness.terraform import terraform
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("peering-guards")]
 
 CLUSTER_ID = "2f3c1a0b9d8e7f6a5b4c3d2e1f0a9b8c"
+#: One of moto's default Amazon AMIs, named rather than listed: listing them all is slow.
+AMI = "ami-12c6146b"
 PARTNER_CLUSTER_ID = "7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a"
 PARTNER_ROLE = "arn:aws:iam::222222222222:role/keycloak-aurora-peering"
 PARTNER_REGION = "us-east-1"
@@ -50,10 +52,9 @@ NEW_NODE_DNS = "ip-10-0-16-20.eu-west-1.compute.internal"
 
 
 def _cluster_node(ec2: Any, subnet: str, ip: str, cluster_id: str) -> str:
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     tags = [{"Key": "api.openshift.com/id", "Value": cluster_id}, {"Key": "red-hat-managed", "Value": "true"}]
     return ec2.run_instances(
-        ImageId=image, MinCount=1, MaxCount=1, InstanceType="m5.xlarge", SubnetId=subnet, PrivateIpAddress=ip,
+        ImageId=AMI, MinCount=1, MaxCount=1, InstanceType="m5.xlarge", SubnetId=subnet, PrivateIpAddress=ip,
         TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
     )["Instances"][0]["InstanceId"]
 

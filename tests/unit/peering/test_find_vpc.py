@@ -11,7 +11,12 @@ import pytest
 from modules.peering.find_vpc import main
 from tests.harness.moto import MotoServer, aws_env, boto3_client
 
+#: One moto server and world per module: its tests stay on one xdist worker.
+pytestmark = pytest.mark.xdist_group("find-vpc")
+
 CLUSTER_ID = "2f3c1a0b9d8e7f6a5b4c3d2e1f0a9b8c"
+#: One of moto's default Amazon AMIs, named rather than listed: listing them all is slow.
+AMI = "ami-12c6146b"
 NODE = "ip-10-0-16-10.eu-west-1.compute.internal"
 
 
@@ -22,13 +27,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         for name, value in aws_env(moto.url).items():
             env.setenv(name, value)
         ec2 = boto3_client("ec2", "eu-west-1", moto.url)
-        image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-
+    
         def vpc_with_node(cidr: str, subnet_cidr: str, ip: str, cluster_id: str) -> str:
             vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
             subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=subnet_cidr)["Subnet"]["SubnetId"]
             ec2.run_instances(
-                ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet, PrivateIpAddress=ip,
+                ImageId=AMI, MinCount=1, MaxCount=1, SubnetId=subnet, PrivateIpAddress=ip,
                 TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "api.openshift.com/id", "Value": cluster_id}]}],
             )
             return vpc

@@ -22,7 +22,12 @@ from modules.config import ENDPOINT_SERVICES
 from modules.preflight.__main__ import preflight
 from tests.harness.moto import MotoServer, aws_env, boto3_client
 
+#: One moto server and world per module: its tests stay on one xdist worker.
+pytestmark = pytest.mark.xdist_group("preflight")
+
 CLUSTER_ID = "2f3c1a0b9d8e7f6a5b4c3d2e1f0a9b8c"
+#: One of moto's default Amazon AMIs, named rather than listed: listing them all is slow.
+AMI = "ami-12c6146b"
 PARTNER_ROLE = "arn:aws:iam::222222222222:role/peering"
 BUCKET = "preflight-state"
 UNVERSIONED_BUCKET = "preflight-unversioned"
@@ -41,9 +46,8 @@ def _build_world(url: str) -> dict[str, str]:
     ec2 = boto3_client("ec2", "eu-west-1", url)
     vpc_a = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc_a, CidrBlock="10.0.16.0/20", AvailabilityZone="eu-west-1a")["Subnet"]["SubnetId"]
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     ec2.run_instances(
-        ImageId=image, MinCount=1, MaxCount=1, InstanceType="m5.xlarge", SubnetId=subnet, PrivateIpAddress="10.0.16.10",
+        ImageId=AMI, MinCount=1, MaxCount=1, InstanceType="m5.xlarge", SubnetId=subnet, PrivateIpAddress="10.0.16.10",
         TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "api.openshift.com/id", "Value": CLUSTER_ID}]}],
     )
     for cidr in ("10.5.0.0/16", "10.6.0.0/16"):
