@@ -62,10 +62,14 @@ def find(args: argparse.Namespace, out: Any = None, err: Any = None) -> int:
     for node in nodes:
         print(f"  found from {_describe(node)}", file=out)
     cluster_ids = sorted({tag["Value"] for node in nodes for tag in node.get("Tags", []) if tag["Key"] == args.tag})
-    print("\nPut under rosa_clusters[].vpc in the config (either survives node replacement):", file=out)
+    choices = [f"id: {vpc.vpc_id}"]
     if len(cluster_ids) == 1:
-        print(f"  cluster_id: {cluster_ids[0]}" + (f"\n  cluster_id_tag: {args.tag}" if args.tag != ROSA_CLUSTER_ID_TAG else ""), file=out)
-    print(f"  id: {vpc.vpc_id}", file=out)
+        tag = f", cluster_id_tag: {args.tag}" if args.tag != ROSA_CLUSTER_ID_TAG else ""
+        choices.insert(0, f"cluster_id: {cluster_ids[0]}{tag}")
+    print(f"\nUnder rosa_clusters[].vpc in the config, {'one of' if len(choices) > 1 else 'write'} "
+          "(lasting through node replacements):", file=out)
+    for choice in choices:
+        print(f"  {choice}", file=out)
     return 0
 
 

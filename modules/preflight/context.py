@@ -54,9 +54,9 @@ class Context:
     """
 
     config: DeploymentConfig
-    _clients: dict[Identity, AwsClients] = field(default_factory=dict)
-    _unusable: set[Identity] = field(default_factory=set)
-    _zones: dict[Identity, dict[str, str]] = field(default_factory=dict)
+    _clients: dict[Identity, AwsClients] = field(default_factory=dict, init=False)
+    _unusable: set[Identity] = field(default_factory=set, init=False)
+    _zones: dict[Identity, dict[str, str]] = field(default_factory=dict, init=False)
 
     def clients(self, identity: Identity) -> AwsClients:
         if identity in self._unusable:

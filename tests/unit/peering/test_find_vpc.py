@@ -28,12 +28,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             env.setenv(name, value)
         ec2 = boto3_client("ec2", "eu-west-1", moto.url)
     
-        def vpc_with_node(cidr: str, subnet_cidr: str, ip: str, cluster_id: str) -> str:
+        def vpc_with_node(cidr: str, subnet_cidr: str, ip: str, cluster_id: str | None) -> str:
             vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
             subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=subnet_cidr)["Subnet"]["SubnetId"]
+            tags = [{"Key": "api.openshift.com/id", "Value": cluster_id}] if cluster_id else [{"Key": "Name", "Value": "x"}]
             ec2.run_instances(
                 ImageId=AMI, MinCount=1, MaxCount=1, SubnetId=subnet, PrivateIpAddress=ip,
-                TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "api.openshift.com/id", "Value": cluster_id}]}],
+                TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
             )
             return vpc
 
@@ -41,6 +42,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             "rosa": vpc_with_node("10.0.0.0/16", "10.0.16.0/20", "10.0.16.10", CLUSTER_ID),
             "split-1": vpc_with_node("10.7.0.0/16", "10.7.0.0/20", "10.7.0.10", "split"),
             "split-2": vpc_with_node("10.8.0.0/16", "10.8.0.0/20", "10.8.0.10", "split"),
+            "untagged": vpc_with_node("10.9.0.0/16", "10.9.0.0/20", "10.9.0.10", None),
         }
 
 
@@ -57,9 +59,18 @@ def test_a_node_name_gives_the_vpc_id_and_the_cluster_id(world: dict[str, str], 
     assert lines[0] == f"{world['rosa']} (10.0.0.0/16) in eu-west-1"
     assert lines[1].startswith("  found from instance i-") and lines[1].endswith(f" (running, {NODE})")
     assert lines[-3:] == [
-        "Put under rosa_clusters[].vpc in the config (either survives node replacement):",
+        "Under rosa_clusters[].vpc in the config, one of (lasting through node replacements):",
         f"  cluster_id: {CLUSTER_ID}",
         f"  id: {world['rosa']}",
+    ]
+
+
+def test_a_node_without_the_cluster_id_tag_gives_the_vpc_id_only(world: dict[str, str], capsys: Any) -> None:
+    status, out, _ = run(capsys, "--node", "ip-10-9-0-10.eu-west-1.compute.internal")
+    assert status == 0
+    assert out.splitlines()[-2:] == [
+        "Under rosa_clusters[].vpc in the config, write (lasting through node replacements):",
+        f"  id: {world['untagged']}",
     ]
 
 
