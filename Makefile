@@ -24,10 +24,12 @@ endif
 # (air-gapped machines); without it Terraform uses the public registry.
 TF_RC := .build/terraformrc
 
-.PHONY: help install synth test test-unit test-e2e lint scan render deploy destroy bench docs golden topology-png clean
+.PHONY: help install synth preflight find-vpc test test-unit test-e2e lint scan render deploy destroy bench docs golden topology-png clean
 
 help:
 	@echo "make synth     synthesize every stack of \$$CONFIG (default: config/example.yaml) into cdktf.out/"
+	@echo "make preflight read-only checks against AWS of \$$CONFIG before deploying (a table; exit 1 on any failure)"
+	@echo "make find-vpc  the VPC id of a ROSA cluster: REGION=... NODE=<worker DNS name> or CLUSTER_ID=... [ROLE_ARN=...]"
 	@echo "make test      run every test: unit, terraform validate, end to end against moto"
 	@echo "make test-unit run the fast tests only (no moto, no deploy, no Chromium)"
 	@echo "make lint      zizmor (offline) and shellcheck over the workflows and shell scripts"
@@ -60,6 +62,21 @@ $(TF_RC):
 synth: .venv/.synced
 	pipenv run python main.py
 	@echo "Terraform JSON for every stack is in cdktf.out/stacks/"
+
+# Read-only checks, in seconds, that a deploy of $CONFIG would not fail or come out wrong:
+# credentials, AZs, engine version and instance class, state bucket, each ROSA VPC.
+preflight: .venv/.synced
+	pipenv run python -m modules.preflight
+
+# The VPC id of a ROSA cluster, from a worker node's name or the cluster's id, to put in
+# the config instead of the node's name (which breaks once ROSA replaces the node).
+REGION ?=
+NODE ?=
+CLUSTER_ID ?=
+ROLE_ARN ?=
+find-vpc: .venv/.synced
+	pipenv run python -m modules.peering.find_vpc $(if $(REGION),--region '$(REGION)') \
+	  $(if $(NODE),--node '$(NODE)') $(if $(CLUSTER_ID),--cluster-id '$(CLUSTER_ID)') $(if $(ROLE_ARN),--role-arn '$(ROLE_ARN)')
 
 # Tests run in parallel: the unit tests spread over the workers; each end-to-end world (the
 # main deployment, and each scenario with a moto server of its own) stays on one worker

@@ -2,7 +2,9 @@
 
 The config path comes from `KEYCLOAK_AURORA_CONFIG`, else the cdktf.json context key
 `config`, else `config/example.yaml`. An invalid config prints one line per problem and
-exits with status 2 before anything is written.
+exits with status 2 before anything is written. Advice on a valid config (a choice known
+to break later, `modules.config.advice`) is printed to stderr as `warning: ...` lines, and
+the synth goes on.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import os
 import sys
 
 from modules import fastsynth
-from modules.config import ConfigError, load_config, selected_config_path
+from modules.config import ConfigError, config_advice, load_config, selected_config_path
 
 
 def main() -> int:
@@ -25,6 +27,8 @@ def main() -> int:
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    for line in config_advice(config):
+        print(f"warning: {line}", file=sys.stderr)
 
     fast = fastsynth.enabled()
     fastsynth.install()  # before the first import of cdktf (below): the kernel starts then

@@ -122,6 +122,13 @@ def supports_performance_insights(instance_class: str) -> bool:
     return instance_class.rsplit(".", 1)[-1] not in ("micro", "small")
 
 
+# --- ROSA ---------------------------------------------------------------------------
+
+#: The EC2 tag ROSA puts on a cluster's worker instances, holding the cluster's id (the
+#: `ID` of `rosa describe cluster`); what `rosa_clusters[].vpc.cluster_id` matches by default.
+ROSA_CLUSTER_ID_TAG = "api.openshift.com/id"
+
+
 # --- connecting --------------------------------------------------------------------
 
 

@@ -23,11 +23,13 @@ from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdent
 from cdktf_cdktf_provider_aws.data_aws_iam_openid_connect_provider import DataAwsIamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
 from cdktf_cdktf_provider_aws.data_aws_instance import DataAwsInstance, DataAwsInstanceFilter
+from cdktf_cdktf_provider_aws.data_aws_instances import DataAwsInstances, DataAwsInstancesFilter
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.data_aws_route_tables import DataAwsRouteTables, DataAwsRouteTablesFilter
 from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret_version import DataAwsSecretsmanagerSecretVersion
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
+from cdktf_cdktf_provider_aws.data_aws_vpcs import DataAwsVpcs, DataAwsVpcsFilter
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
@@ -109,12 +111,16 @@ __all__ = [
     "DataAwsIamPolicyDocument",
     "DataAwsInstance",
     "DataAwsInstanceFilter",
+    "DataAwsInstances",
+    "DataAwsInstancesFilter",
     "DataAwsPartition",
     "DataAwsRouteTables",
     "DataAwsRouteTablesFilter",
     "DataAwsSecretsmanagerSecretVersion",
     "DataAwsSubnet",
     "DataAwsVpc",
+    "DataAwsVpcs",
+    "DataAwsVpcsFilter",
     "DbSubnetGroup",
     "DefaultSecurityGroup",
     "DynamodbTable",

@@ -7,11 +7,13 @@ This package owns the first arrow:
     model.py      the models; every field documented (the README reference comes from them)
     rules.py      cross-field rules, one function each
     load.py       the file to use, YAML, and one ConfigError naming every problem
+    advice.py     warnings on a valid config (choices known to break later)
     reference.py  writes and checks the README's config table
 
 Pure Python: importing it starts no Node.js process.
 """
 
+from modules.config.advice import config_advice
 from modules.config.errors import ConfigError
 from modules.config.fields import (
     BACKEND_ENDPOINT_SERVICES,
@@ -60,6 +62,7 @@ __all__ = [
     "StateSpec",
     "SubnetSpec",
     "VpcFinder",
+    "config_advice",
     "load_config",
     "parse_config",
     "selected_config_path",

@@ -44,6 +44,10 @@ INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 ENGINE_VERSION = re.compile(r"^(\d+)\.(\d+)(\.\d+)?$")
 S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 TFC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,90}$")
+#: EC2 tag keys and values: letters, digits and `_.:/=+-@` (keys also spaces), at most
+#: 128 and 256; keys never start with `aws:` (reserved).
+TAG_KEY = re.compile(r"^(?!aws:)[\w.:/=+\-@ ]{1,128}$")
+TAG_VALUE = re.compile(r"^[\w.:/=+\-@]{1,256}$")
 
 
 def pattern(regex: re.Pattern[str], rule: str):

@@ -22,6 +22,8 @@ from modules.config.fields import (
     ENGINE_VERSION,
     INSTANCE_CLASS,
     S3_BUCKET,
+    TAG_KEY,
+    TAG_VALUE,
     TFC_NAME,
     VPC_ID,
     Cidr,
@@ -36,6 +38,7 @@ from modules.config.fields import (
     StackName,
     pattern,
 )
+from modules.naming import ROSA_CLUSTER_ID_TAG
 
 
 def shown_default(text: str) -> dict[str, Any]:
@@ -164,26 +167,62 @@ class AuroraSpec(_Model):
 
 
 class VpcFinder(_Model):
-    """How to find a ROSA cluster's VPC: exactly one of the three ways."""
+    """How to find a ROSA cluster's VPC: exactly one of the four ways.
 
+    `cluster_id`, `id` and `tags` outlive any node. `node_private_dns` is the guide's way
+    and breaks once ROSA replaces that node (upgrades, scale-downs): `main.py` warns, and
+    `python -m modules.peering.find_vpc` turns a node name into the VPC id to use instead.
+    """
+
+    cluster_id: Annotated[
+        str, AfterValidator(pattern(TAG_VALUE, "must be a ROSA cluster id such as 2f3c1a0b9d8e7f6a5b4c3d2e1f0a9b8c"))
+    ] | None = Field(
+        default=None,
+        description="the ROSA cluster's id (`rosa describe cluster -c <name>`: `ID`): the VPC of the running "
+        "instances tagged `<cluster_id_tag>=<id>`, which must all be in one VPC. Survives node replacement",
+    )
+    cluster_id_tag: Annotated[
+        str, AfterValidator(pattern(TAG_KEY, "must be an EC2 tag key (letters, digits, spaces and _.:/=+-@; not aws:)"))
+    ] | None = Field(
+        default=None,
+        description="with `cluster_id`: the instance tag that holds it",
+        json_schema_extra=shown_default(f"`{ROSA_CLUSTER_ID_TAG}`"),
+    )
     id: Annotated[str, AfterValidator(pattern(VPC_ID, "must be a VPC id such as vpc-0123456789abcdef0"))] | None = Field(
         default=None, description="the VPC id"
     )
+    tags: dict[str, str] | None = Field(default=None, description="tags the VPC carries (all must match)")
     node_private_dns: str | None = Field(
         default=None,
         description="a worker node's private DNS name, as the guide finds the VPC "
-        "(`describe-instances --filters private-dns-name=...`)",
+        "(`describe-instances --filters private-dns-name=...`); running nodes only. Breaks once ROSA replaces "
+        "that node: prefer `cluster_id` or `id` (`make find-vpc` gives the id)",
     )
-    tags: dict[str, str] | None = Field(default=None, description="tags the VPC carries (all must match)")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> "VpcFinder":
-        given = [name for name in ("id", "node_private_dns", "tags") if getattr(self, name)]
+        given = [name for name in FINDERS if getattr(self, name)]
         if len(given) != 1:
             raise ValueError(
-                f"give exactly one of id, node_private_dns, tags (got {len(given)}: {', '.join(given) or 'none'})"
+                f"give exactly one of {', '.join(FINDERS)} (got {len(given)}: {', '.join(given) or 'none'})"
             )
+        if self.cluster_id_tag is not None and not self.cluster_id:
+            raise ValueError("cluster_id_tag is given only with cluster_id")
         return self
+
+    @property
+    def way(self) -> str:
+        """The finder given: `cluster_id`, `id`, `tags` or `node_private_dns`."""
+        return next(name for name in FINDERS if getattr(self, name))
+
+    @property
+    def cluster_tag_key(self) -> str:
+        """The instance tag holding `cluster_id`: `cluster_id_tag`, else `api.openshift.com/id`."""
+        return self.cluster_id_tag or ROSA_CLUSTER_ID_TAG
+
+
+#: The ways to find a ROSA VPC, in the order the docs list them.
+FINDERS = ("cluster_id", "id", "tags", "node_private_dns")
 
 
 class RouteTableSelection(_Model):
@@ -236,10 +275,13 @@ class RosaClusterSpec(_Model):
         "`external-secrets`: the pod roles trust the IAM OIDC provider of this URL, looked up in the database's "
         "account",
     )
-    vpc: VpcFinder = Field(description="how to find the ROSA VPC: exactly one of `id`, `node_private_dns`, `tags`")
+    vpc: VpcFinder = Field(
+        description="how to find the ROSA VPC: exactly one of `cluster_id`, `id`, `tags`, `node_private_dns`"
+    )
     machine_cidr: Cidr | None = Field(
         default=None,
-        description="the CIDR allowed to reach Aurora; must not overlap `aurora.vpc_cidr` or another cluster's",
+        description="the CIDR allowed to reach Aurora; must not overlap `aurora.vpc_cidr` or another cluster's, and "
+        "must lie inside one of the ROSA VPC's CIDR blocks (`make preflight` and every plan check it)",
         json_schema_extra=shown_default("the ROSA VPC's CIDR"),
     )
     route_tables: RouteTableSelection = Field(

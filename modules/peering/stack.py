@@ -46,6 +46,8 @@ class PeeringStack(TerraformStack):
             "peering",
             rosa=rosa,
             rosa_region=config.rosa_region(rosa),
+            # Guard messages name the config field, e.g. rosa_clusters[0].machine_cidr.
+            config_field=f"rosa_clusters[{config.rosa_clusters.index(rosa)}]",
             aurora=AuroraSide(
                 region=spec.region,
                 vpc_id=aurora_outputs.get_string("vpc_id"),

@@ -111,6 +111,8 @@ def _aurora_vpc(spec: AuroraSpec, ids: _Ids) -> tuple[str, list[str]]:
 def _vpc_finder(rosa: RosaClusterSpec) -> list[str]:
     """How the ROSA VPC is found, as label lines: the way, then its value (one line a tag)."""
     finder = rosa.vpc
+    if finder.cluster_id:
+        return ["VPC found by cluster id", f"{finder.cluster_tag_key}={finder.cluster_id}"]
     if finder.id:
         return ["VPC found by id", finder.id]
     if finder.node_private_dns:

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from modules.config import ENDPOINT_SERVICES
+from modules.naming import AURORA_STACK_ID, state_key
 from tests.conftest import ROOT
 from tests.harness.moto import MotoServer, aws_env, boto3_client
 from tests.harness.terraform import terraform
@@ -201,3 +202,34 @@ def new_world(moto: MotoServer, terraform_env: dict[str, str], work: Path, data:
     bucket = data["state"]["s3"]["bucket"]
     world.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": AURORA_REGION})
     return world
+
+
+def stand_in_aurora(world: Deployment) -> dict[str, str]:
+    """An Aurora-like VPC (192.168.0.0/16, a route table, a security group) built with boto3,
+    and a minimal `aurora` state holding the outputs the peering stacks read (`vpc_id`,
+    `vpc_cidr`, `route_table_id`, `security_group_id`), at `<key_prefix>/aurora.tfstate`
+    in the world's state bucket: peering stacks then plan and deploy in seconds, without
+    the ~80 s of RDS waiters a real `aurora` deploy costs against moto. Returns the outputs."""
+    ec2 = world.client("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="192.168.0.0/16")["Vpc"]["VpcId"]
+    outputs = {
+        "vpc_id": vpc_id,
+        "vpc_cidr": "192.168.0.0/16",
+        "route_table_id": ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"],
+        "security_group_id": ec2.create_security_group(
+            GroupName="stand-in-aurora", Description="stand-in Aurora security group", VpcId=vpc_id
+        )["GroupId"],
+    }
+    state = {
+        "version": 4,  # Terraform's state format since 0.12
+        "terraform_version": "1.11.4",
+        "serial": 1,
+        "lineage": "stand-in-aurora",
+        "outputs": {name: {"value": value, "type": "string"} for name, value in outputs.items()},
+        "resources": [],
+        "check_results": None,
+    }
+    s3 = world.config()["state"]["s3"]
+    key = state_key(s3["key_prefix"], AURORA_STACK_ID)
+    world.client("s3").put_object(Bucket=s3["bucket"], Key=key, Body=json.dumps(state).encode())
+    return outputs

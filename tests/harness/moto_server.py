@@ -18,6 +18,12 @@ Patches:
 * Rotating an RDS-managed secret leaves its current version empty; real RDS
   sets a new password. Cancelling its rotation is refused for want of a
   Lambda; real AWS turns rotation off. See :func:`_patch_managed_secret_rotation`.
+* RDS ``DescribeDBEngineVersions`` is not implemented (HTTP 500), and
+  ``DescribeOrderableDBInstanceOptions`` ignores ``DBInstanceClass``, knows
+  aurora-postgresql only up to 15.2 and only in us-east-1's AZs. For
+  aurora-postgresql both answer from one table of versions and instance
+  classes, in the region asked, as AWS does (``make preflight`` asks them).
+  See :func:`_patch_rds_engine_offerings`.
 
 Requests are served one at a time (:func:`_serialize_requests`): moto's
 backends are plain dicts without locks, and its threaded server once answered
@@ -155,6 +161,120 @@ def _patch_managed_secret_rotation() -> None:
     SecretsManagerBackend.cancel_rotate_secret = cancel_rotate_secret  # type: ignore[method-assign]
 
 
+#: aurora-postgresql versions the patched RDS offers: a subset of what AWS lists for the
+#: majors Keycloak supports (2025), with the default AWS picks when none is given.
+AURORA_POSTGRESQL_VERSIONS = ("15.6", "15.7", "15.8", "15.10", "16.2", "16.3", "16.4", "16.6", "16.8", "17.4", "17.5")
+AURORA_POSTGRESQL_DEFAULT = "16.6"
+#: Instance classes orderable for aurora-postgresql (every version above, every AZ). Not
+#: among them, as on AWS: the micro and small burstable classes and the m families.
+AURORA_POSTGRESQL_CLASSES = (
+    "db.t3.medium", "db.t4g.medium", "db.t4g.large", "db.r5.large", "db.r5.xlarge", "db.r6g.large",
+    "db.r6g.xlarge", "db.r6g.2xlarge", "db.r6i.large", "db.r7g.large", "db.r7g.xlarge", "db.r8g.large",
+    "db.serverless",
+)
+
+
+def _patch_rds_engine_offerings() -> None:
+    """Answer ``DescribeDBEngineVersions`` and ``DescribeOrderableDBInstanceOptions`` for
+    aurora-postgresql as AWS does, from ``AURORA_POSTGRESQL_VERSIONS`` and
+    ``AURORA_POSTGRESQL_CLASSES``.
+
+    moto 5.2.5 has no ``DescribeDBEngineVersions`` (the server answers HTTP 500), and its
+    ``DescribeOrderableDBInstanceOptions`` filters on engine and version only, from data
+    that stops at aurora-postgresql 15.2 and lists us-east-1's AZs whatever the region.
+    Both now filter on ``Engine``, ``EngineVersion``, ``DBParameterGroupFamily`` and
+    ``DefaultOnly`` (engine versions) or ``DBInstanceClass`` and ``Vpc`` (orderable
+    options); orderable options list the AZs of the region asked and are paginated as
+    before. Other engines keep moto's answers (no engine versions at all).
+    """
+    from moto.core.responses import ActionResult, PaginatedResult
+    from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
+    from moto.rds.responses import RDSResponse
+
+    def major(version: str) -> str:
+        return version.split(".")[0]
+
+    def engine_version(version: str) -> dict:  # type: ignore[type-arg]
+        later = AURORA_POSTGRESQL_VERSIONS[AURORA_POSTGRESQL_VERSIONS.index(version) + 1:]
+        return {
+            "Engine": "aurora-postgresql",
+            "EngineVersion": version,
+            "DBParameterGroupFamily": f"aurora-postgresql{major(version)}",
+            "DBEngineDescription": "Aurora (PostgreSQL)",
+            "DBEngineVersionDescription": f"Aurora PostgreSQL (Compatible with PostgreSQL {version})",
+            "Status": "available",
+            "SupportedEngineModes": ["provisioned"],
+            "SupportsReadReplica": True,
+            "SupportsGlobalDatabases": True,
+            "SupportsLogExportsToCloudwatchLogs": True,
+            "ExportableLogTypes": ["postgresql"],
+            "ValidUpgradeTarget": [
+                {
+                    "Engine": "aurora-postgresql",
+                    "EngineVersion": target,
+                    "Description": f"Aurora PostgreSQL (Compatible with PostgreSQL {target})",
+                    "AutoUpgrade": False,
+                    "IsMajorVersionUpgrade": major(target) != major(version),
+                }
+                for target in later
+            ],
+        }
+
+    def describe_db_engine_versions(self: RDSResponse) -> ActionResult:
+        engine = self.params.get("Engine")
+        version = self.params.get("EngineVersion")
+        family = self.params.get("DBParameterGroupFamily")
+        default_only = str(self.params.get("DefaultOnly", "false")).lower() == "true"
+        versions = [] if engine not in (None, "aurora-postgresql") else [
+            engine_version(v)
+            for v in AURORA_POSTGRESQL_VERSIONS
+            if (version is None or v == version)
+            and (family is None or family == f"aurora-postgresql{major(v)}")
+            and (not default_only or v == AURORA_POSTGRESQL_DEFAULT)
+        ]
+        return ActionResult({"DBEngineVersions": versions})
+
+    original_orderable = RDSResponse.describe_orderable_db_instance_options
+
+    def describe_orderable_db_instance_options(self: RDSResponse) -> ActionResult:
+        if self.params.get("Engine") != "aurora-postgresql":
+            return original_orderable(self)
+        version = self.params.get("EngineVersion")
+        instance_class = self.params.get("DBInstanceClass")
+        vpc = self.params.get("Vpc")
+        zones = [{"Name": zone.name} for zone in RegionsAndZonesBackend.zones.get(self.region, [])]
+        options = [
+            {
+                "Engine": "aurora-postgresql",
+                "EngineVersion": v,
+                "DBInstanceClass": c,
+                "LicenseModel": "postgresql-license",
+                "AvailabilityZones": zones,
+                "MultiAZCapable": False,
+                "ReadReplicaCapable": False,
+                "Vpc": True,
+                "SupportsStorageEncryption": True,
+                "StorageType": "aurora",
+                "SupportsIops": False,
+                "SupportsEnhancedMonitoring": True,
+                "SupportsIAMDatabaseAuthentication": True,
+                "SupportsPerformanceInsights": c.rsplit(".", 1)[-1] not in ("micro", "small"),
+                "SupportedEngineModes": ["provisioned"],
+                "SupportsClusters": True,
+                "SupportedNetworkTypes": ["IPV4"],
+            }
+            for v in AURORA_POSTGRESQL_VERSIONS
+            for c in AURORA_POSTGRESQL_CLASSES
+            if (version is None or v == version)
+            and (instance_class is None or c == instance_class)
+            and str(vpc).lower() != "false"
+        ]
+        return PaginatedResult({"OrderableDBInstanceOptions": options})
+
+    RDSResponse.describe_db_engine_versions = describe_db_engine_versions  # type: ignore[attr-defined]
+    RDSResponse.describe_orderable_db_instance_options = describe_orderable_db_instance_options  # type: ignore[method-assign]
+
+
 def _owned_by_a_service(secret) -> bool:  # type: ignore[no-untyped-def]
     """Whether a secret is managed by an AWS service (RDS sets this tag on its secrets)."""
     return any(t.get("Key") == "aws:secretsmanager:owningService" for t in (secret.tags or []))
@@ -167,6 +287,7 @@ def apply_patches() -> None:
     _patch_rds_scaling_configuration_info()
     _patch_rds_performance_insights()
     _patch_managed_secret_rotation()
+    _patch_rds_engine_offerings()
 
 
 def _serialize_requests() -> None:

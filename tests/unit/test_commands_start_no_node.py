@@ -1,5 +1,5 @@
-"""The review and render commands read files only: they start no Node.js process (no
-jsii kernel), so they run in seconds on a machine without the CDKTF toolchain warmed up.
+"""The review, render, preflight and find-vpc commands start no Node.js process (no jsii
+kernel), so they run in seconds on a machine without the CDKTF toolchain warmed up.
 
 A `node` that records its start is put first on PATH, as jsii finds node through PATH."""
 
@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE_CONFIG, ROOT
+from tests.harness.moto import aws_env
 
 
 @pytest.fixture
@@ -50,6 +51,19 @@ def test_render_starts_no_node(recording_node: tuple[dict[str, str], Path], tmp_
     result = run(args, env)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "r" / "rosa-site-a" / "keycloak-db-patch.yaml").is_file()
+    assert not record.exists(), f"node was started: {record.read_text()}"
+
+
+def test_preflight_and_find_vpc_start_no_node(recording_node: tuple[dict[str, str], Path]) -> None:
+    env, record = recording_node
+    # AWS at a port nothing listens on: every call fails at once, and none leaves the machine.
+    env = aws_env("http://127.0.0.1:9", base=env)
+    result = run(["modules.preflight", "--config", str(EXAMPLE_CONFIG)], env)
+    assert result.returncode == 1, result.stderr
+    assert "✗ credentials: aurora, state, rosa-site-a" in result.stdout
+    result = run(["modules.peering.find_vpc", "--region", "eu-west-1", "--node", "ip-10-0-16-10"], env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: Could not connect to the endpoint URL")
     assert not record.exists(), f"node was started: {record.read_text()}"
 
 

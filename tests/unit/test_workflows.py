@@ -164,6 +164,13 @@ def test_deploy_goes_through_the_protected_environment_with_oidc(deploy: dict[st
     assert "cdktf deploy '*' --auto-approve" in run
 
 
+def test_deploy_runs_preflight_before_deploying(deploy: dict[str, Any]) -> None:
+    names = [step.get("name") for step in steps(deploy["jobs"]["deploy"])]
+    (preflight,) = [step for step in steps(deploy["jobs"]["deploy"]) if step.get("name") == "Preflight"]
+    assert preflight["run"] == "make preflight"
+    assert names.index("Install") < names.index("Preflight") < names.index("Deploy every stack")
+
+
 def test_id_token_only_where_aws_is_called(plan: dict[str, Any], deploy: dict[str, Any]) -> None:
     holders = {
         f"{workflow}:{name}"

@@ -11,7 +11,7 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from modules.config import AuroraSpec, ConfigError, PasswordMode, load_config, parse_config
+from modules.config import AuroraSpec, ConfigError, PasswordMode, config_advice, load_config, parse_config
 from tests.conftest import EXAMPLE_CONFIG, ROOT
 
 
@@ -257,11 +257,23 @@ BAD_INPUTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     ),
     "VPC finder with two ways": (
         _set("rosa_clusters.0.vpc", {"id": "vpc-0123456789abcdef0", "tags": {"Name": "x"}}),
-        "rosa_clusters[0].vpc = {'id': 'vpc-0123456789abcdef0', 'tags': {'Name': 'x'}}: give exactly one of id, node_private_dns, tags (got 2: id, tags)",
+        "rosa_clusters[0].vpc = {'id': 'vpc-0123456789abcdef0', 'tags': {'Name': 'x'}}: give exactly one of cluster_id, id, tags, node_private_dns (got 2: id, tags)",
     ),
     "VPC finder with none": (
         _set("rosa_clusters.0.vpc", {}),
-        'rosa_clusters[0].vpc = {}: give exactly one of id, node_private_dns, tags (got 0: none)',
+        'rosa_clusters[0].vpc = {}: give exactly one of cluster_id, id, tags, node_private_dns (got 0: none)',
+    ),
+    "cluster id tag without a cluster id": (
+        _set("rosa_clusters.0.vpc", {"id": "vpc-0123456789abcdef0", "cluster_id_tag": "api.openshift.com/name"}),
+        "rosa_clusters[0].vpc = {'id': 'vpc-0123456789abcdef0', 'cluster_id_tag': 'api.openshift.com/name'}: cluster_id_tag is given only with cluster_id",
+    ),
+    "cluster id that cannot be a tag value": (
+        _set("rosa_clusters.0.vpc", {"cluster_id": "2f3c 1a0b"}),
+        "rosa_clusters[0].vpc.cluster_id = '2f3c 1a0b': must be a ROSA cluster id such as 2f3c1a0b9d8e7f6a5b4c3d2e1f0a9b8c",
+    ),
+    "reserved cluster id tag": (
+        _set("rosa_clusters.0.vpc", {"cluster_id": "owned", "cluster_id_tag": "aws:cloudformation:stack-id"}),
+        "rosa_clusters[0].vpc.cluster_id_tag = 'aws:cloudformation:stack-id': must be an EC2 tag key (letters, digits, spaces and _.:/=+-@; not aws:)",
     ),
     "bad VPC id": (
         _set("rosa_clusters.0.vpc", {"id": "vpc-xyz"}),
@@ -443,3 +455,44 @@ def test_invalid_config_writes_nothing(case: str, tmp_path: Path, config_data: d
     assert f"  {expected}\n" in result.stderr
     assert "Traceback" not in result.stderr
     assert not outdir.exists()
+
+
+def test_a_worker_node_finder_is_advised_against(config_data: dict[str, Any]) -> None:
+    config_data["rosa_clusters"][1] = {
+        "name": "rosa-partner", "region": "us-east-1", "role_arn": "arn:aws:iam::222222222222:role/peering",
+        "vpc": {"node_private_dns": "ip-10-2-0-5.ec2.internal"},
+        "oidc_issuer": "https://oidc.op1.openshiftapps.com/partner",
+    }
+    assert config_advice(parse_config(config_data)) == [
+        "rosa_clusters[1].vpc.node_private_dns = 'ip-10-2-0-5.ec2.internal': finds the VPC through one worker node, "
+        "and every plan of peering-rosa-partner fails once ROSA replaces that node (upgrades, scale-downs). Use "
+        "vpc.cluster_id (the ID `rosa describe cluster` prints) or vpc.id; `make find-vpc REGION=us-east-1 "
+        "ROLE_ARN=arn:aws:iam::222222222222:role/peering NODE=ip-10-2-0-5.ec2.internal` prints the VPC id"
+    ]
+
+
+def test_the_example_needs_no_advice(config_data: dict[str, Any]) -> None:
+    assert config_advice(parse_config(config_data)) == []
+
+
+def test_main_warns_on_stderr_and_synthesizes_anyway(tmp_path: Path, config_data: dict[str, Any]) -> None:
+    # GIVEN the guide's way of finding rosa-site-a's VPC
+    config_data["rosa_clusters"][0]["vpc"] = {"node_private_dns": "ip-10-0-16-10.eu-west-1.compute.internal"}
+    path = tmp_path / "guide.yaml"
+    path.write_text(yaml.safe_dump(config_data))
+    outdir = tmp_path / "cdktf.out"
+    # WHEN main.py runs, as `cdktf synth` runs it
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=ROOT,
+        env={**__import__("os").environ, "KEYCLOAK_AURORA_CONFIG": str(path), "CDKTF_OUTDIR": str(outdir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # THEN it warns once, on stderr, and writes every stack
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("warning: rosa_clusters[0].vpc.node_private_dns = 'ip-10-0-16-10.eu-west-1.compute.internal': ")
+    assert (outdir / "stacks" / "peering-rosa-site-a" / "cdk.tf.json").is_file()

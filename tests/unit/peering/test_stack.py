@@ -48,13 +48,31 @@ def test_own_state(site_a: dict[str, Any]) -> None:
     assert site_a["terraform"]["backend"]["s3"]["key"] == "keycloak-aurora/peering-rosa-site-a.tfstate"
 
 
-def test_rosa_vpc_found_from_a_worker_node_as_the_guide_does(site_a: dict[str, Any]) -> None:
-    node = only({"resource": site_a["data"]}, "aws_instance")
-    assert node["filter"] == [{"name": "private-dns-name", "values": ["ip-10-0-16-10.eu-west-1.compute.internal"]}]
-    subnet = only({"resource": site_a["data"]}, "aws_subnet")
-    assert subnet["id"].endswith(".subnet_id}")
+def test_rosa_vpc_found_by_the_cluster_id_on_its_running_nodes(site_a: dict[str, Any]) -> None:
+    nodes = data(site_a, "aws_instances")
+    assert {body["instance_tags"]["api.openshift.com/id"] for body in nodes.values()} == {"2f3c1a0b9d8e7f6a5b4c3d2e1f0a9b8c"}
     connection = only(site_a, "aws_vpc_peering_connection")
+    assert connection["vpc_id"] == "${data.aws_subnet.peering_rosa-cluster-node-subnet_DBEAE514.vpc_id}"
+
+
+def test_rosa_vpc_found_from_a_worker_node_as_the_guide_does(synth: Synth, config_data: dict[str, Any]) -> None:
+    config_data["rosa_clusters"][0]["vpc"] = {"node_private_dns": "ip-10-0-16-10.eu-west-1.compute.internal"}
+    stack = synth(config_data)["peering-rosa-site-a"]
+    node = only({"resource": stack["data"]}, "aws_instance")
+    assert node["filter"] == [{"name": "private-dns-name", "values": ["ip-10-0-16-10.eu-west-1.compute.internal"]}]
+    subnet = only({"resource": stack["data"]}, "aws_subnet")
+    assert subnet["id"].endswith(".subnet_id}")
+    connection = only(stack, "aws_vpc_peering_connection")
     assert connection["vpc_id"] == "${data.aws_subnet.peering_rosa-node-subnet_99B1E5FD.vpc_id}"
+
+
+def test_guard_messages_name_the_clusters_place_in_the_config(example_stacks: dict[str, dict[str, Any]]) -> None:
+    site_b = example_stacks["peering-rosa-site-b"]
+    (vpc,) = data(site_b, "aws_vpc").values()
+    messages = [guard["error_message"] for guard in vpc["lifecycle"]["postcondition"]]
+    assert messages[0].startswith("rosa_clusters[1].machine_cidr = '10.1.0.0/16': not inside the ROSA VPC ${self.id}")
+    # The Aurora CIDR is the one the aurora stack reports in its state.
+    assert messages[1].startswith(f"aurora.vpc_cidr = '{REMOTE}.vpc_cidr}}': overlaps")
 
 
 def test_rosa_vpc_found_by_tags(example_stacks: dict[str, dict[str, Any]]) -> None:
@@ -81,7 +99,6 @@ def test_same_account_and_region_auto_accepts(site_a: dict[str, Any]) -> None:
 
 def test_other_region_uses_an_accepter_with_the_same_tags(synth: Synth, config_data: dict[str, Any]) -> None:
     config_data["rosa_clusters"][0]["region"] = "eu-central-1"
-    config_data["rosa_clusters"][0]["vpc"]["node_private_dns"] = "ip-10-0-16-10.eu-central-1.compute.internal"
     stack = synth(config_data)["peering-rosa-site-a"]
     providers = {p.get("alias", "default"): p for p in stack["provider"]["aws"]}
     assert providers["default"]["region"] == "eu-central-1"

@@ -149,7 +149,7 @@ def test_every_rosa_vpc_with_its_machine_cidr_and_region(example: Diagram, examp
             if parent is None and lab.startswith("ROSA ")}
     assert rosa == {
         "ROSA rosa-site-a · eu-west-1": [
-            "machine CIDR 10.0.0.0/16<br>VPC found by worker node<br>ip-10-0-16-10.eu-west-1.compute.internal"
+            "machine CIDR 10.0.0.0/16<br>VPC found by cluster id<br>api.openshift.com/id=2f3c1a0b9d8e7f6a5b4c3d2e1f0a9b8c"
         ],
         "ROSA rosa-site-b · eu-west-1": ["machine CIDR 10.1.0.0/16<br>VPC found by tags<br>Name=rosa-site-b-vpc"],
     }
@@ -180,6 +180,17 @@ def test_vpc_cidr_when_no_machine_cidr_and_cross_region_or_account_peerings(conf
         "peering-rosa-site-a<br>tcp/5433 · cross-account",
         "peering-rosa-site-b<br>tcp/5433 · cross-region",
     ]
+
+
+def test_each_way_of_finding_the_vpc_is_named(config_data: dict[str, Any]) -> None:
+    config_data["rosa_clusters"] = [
+        {"name": "a", "vpc": {"node_private_dns": "ip-10-0-16-10.eu-west-1.compute.internal"}},
+        {"name": "b", "vpc": {"cluster_id": "owned", "cluster_id_tag": "kubernetes.io/cluster/b-x2x"}},
+    ]
+    config_data["keycloak"] = {"credentials": "copy"}  # no OIDC issuers needed; the picture is the same
+    labels = parse(mermaid(parse_config(config_data))).labels()
+    assert "machine CIDR: the VPC's CIDR<br>VPC found by worker node<br>ip-10-0-16-10.eu-west-1.compute.internal" in labels
+    assert "machine CIDR: the VPC's CIDR<br>VPC found by cluster id<br>kubernetes.io/cluster/b-x2x=owned" in labels
 
 
 def test_ids_are_unique_and_labels_escaped_whatever_the_names(config_data: dict[str, Any]) -> None:
