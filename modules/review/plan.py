@@ -91,6 +91,9 @@ class StackPlan:
     changes: tuple[ResourceChange, ...] = ()
     outputs: tuple[str, ...] = ()
     errored: bool = False
+    #: Resources changed outside Terraform since the last apply (the plan's `resource_drift`)
+    #: that this plan changes back; drift the plan leaves alone is not listed.
+    drift: tuple[ResourceChange, ...] = ()
 
     def count(self, action: str) -> int:
         """Resources with `action` (create, update, replace, delete, forget)."""
@@ -226,7 +229,11 @@ def stack_plan(name: str, plan: Mapping[str, Any]) -> StackPlan:
     """A `StackPlan` from the `terraform show -json` document of stack `name`."""
     if not isinstance(plan, Mapping) or "format_version" not in plan:
         raise ValueError(f"{name}: not a `terraform show -json` plan document (no format_version)")
-    changes = [resource_change(entry) for entry in plan.get("resource_changes") or []]
+    changes = [change for entry in plan.get("resource_changes") or [] if (change := resource_change(entry))]
+    acted_on = {change.address for change in changes}
+    # A drift entry reads like a change: "delete" for an object deleted outside Terraform,
+    # "update" with the attributes changed outside (before: the state, after: AWS).
+    drift = [change for entry in plan.get("resource_drift") or [] if (change := resource_change(entry))]
     outputs = sorted(
         output
         for output, body in (plan.get("output_changes") or {}).items()
@@ -234,7 +241,8 @@ def stack_plan(name: str, plan: Mapping[str, Any]) -> StackPlan:
     )
     return StackPlan(
         name=name,
-        changes=tuple(c for c in changes if c is not None),
+        changes=tuple(changes),
         outputs=tuple(outputs),
         errored=bool(plan.get("errored")),
+        drift=tuple(change for change in drift if change.address in acted_on),
     )
