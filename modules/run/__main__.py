@@ -2,7 +2,7 @@
 
     python -m modules.run plan    [STACK...] [--detailed-exitcode] [--no-lock] [--parallelism N]
                                   [--plans-dir DIR] [--summary FILE] [--config FILE]
-    python -m modules.run deploy  [STACK...] [--auto-approve] [--ignore-missing-stack-dependencies]
+    python -m modules.run deploy  [STACK...] [--auto-approve]
     python -m modules.run destroy [STACK...] [--auto-approve] [--ignore-missing-stack-dependencies]
 
     every command: [--outdir DIR] [--no-synth] [--grace SECONDS] [--timeout DURATION]
@@ -30,7 +30,15 @@ from modules.run.apply import ApplyOptions, run_apply
 from modules.run.environment import terraform_env
 from modules.run.plan import DEFAULT_PARALLELISM, PlanOptions, run_plan
 from modules.run.process import GRACE_SECONDS, Supervisor, say
-from modules.run.stacks import ALL, IGNORE_MISSING, StackError, check_complete, dependency_order, read_manifest, select
+from modules.run.stacks import (
+    ALL,
+    IGNORE_MISSING,
+    StackError,
+    check_destroy_complete,
+    dependency_order,
+    read_manifest,
+    select,
+)
 from modules.run.synth import synthesize
 
 _DURATION = re.compile(r"(?P<number>\d+(?:\.\d+)?)(?P<unit>[smh]?)")
@@ -81,8 +89,9 @@ def _parser() -> argparse.ArgumentParser:
                        ("destroy", "destroy the stacks in reverse dependency order")):
         command = commands.add_parser(name, parents=[common], help=text)
         command.add_argument("--auto-approve", action="store_true", help="apply each plan without asking")
-        command.add_argument(IGNORE_MISSING, dest="ignore_missing", action="store_true",
-                             help="run although a dependency (deploy) or dependant (destroy) is not selected")
+        if name == "destroy":
+            command.add_argument(IGNORE_MISSING, dest="ignore_missing", action="store_true",
+                                 help="destroy although a stack that depends on a selected one is not selected")
     return parser
 
 
@@ -109,8 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 return run_plan([stacks[n] for n in names], options, supervisor, env)
             destroy = args.command == "destroy"
-            if not args.ignore_missing:
-                check_complete(stacks, names, destroy=destroy)
+            if destroy and not args.ignore_missing:
+                check_destroy_complete(stacks, names)
             order = dependency_order(stacks, names)
             if destroy:
                 order.reverse()

@@ -15,6 +15,7 @@ and released its lock; the run says so, or says what may be left when it had to 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -75,12 +76,14 @@ def run_apply(stacks: Sequence[Stack], options: ApplyOptions, supervisor: Superv
     outcomes = {stack.name: NOT_STARTED for stack in stacks}
     for number, stack in enumerate(stacks, 1):
         say(f"{verb} {stack.name} ({number}/{len(stacks)})")
+        started = time.monotonic()
         try:
             outcome = apply_stack(stack, options, supervisor, env)
         except Stopped:
             outcome = INTERRUPTED
         # Terraform stopped by the forwarded SIGINT exits 1: that is the interrupt, not a failure.
         outcomes[stack.name] = INTERRUPTED if outcome == FAILED and supervisor.stop is not None else outcome
+        say(f"{verb} {stack.name}: {outcomes[stack.name]}, {time.monotonic() - started:.1f} s")
         if outcomes[stack.name] not in (APPLIED, NO_CHANGES) or supervisor.stop is not None:
             break
     say(f"{verb}: " + "; ".join(f"{name}: {outcome}" for name, outcome in outcomes.items()))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class StackResult:
     failed_step: str | None = None
     plan_json: Path | None = None
     log: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,9 @@ def run_plan(stacks: Sequence[Stack], options: PlanOptions, supervisor: Supervis
     init_lock, print_lock = threading.Lock(), threading.Lock()
 
     def one(stack: Stack) -> StackResult:
+        started = time.monotonic()
         result = plan_stack(stack, options, supervisor, env, init_lock)
+        result.seconds = time.monotonic() - started
         _report(result, print_lock)
         return result
 
@@ -138,7 +142,8 @@ def run_plan(stacks: Sequence[Stack], options: PlanOptions, supervisor: Supervis
     results = [future.result() for future in futures]
 
     for result in results:
-        say(f"{result.name}: {result.status}" + (f" ({result.failed_step})" if result.failed_step else ""))
+        step = f" ({result.failed_step})" if result.failed_step else ""
+        say(f"{result.name}: {result.status}{step}, {result.seconds:.1f} s")
     if supervisor.exit_code is not None:
         say("stopped: no summary written")
         return supervisor.exit_code

@@ -20,7 +20,7 @@ from typing import Any
 MANIFEST = "manifest.json"
 #: Every stack: what `make plan` and `make deploy` run without STACKS.
 ALL = ("*",)
-#: The flag that lets a run leave out dependencies or dependants (the cdktf CLI's name).
+#: The flag that lets a destroy leave out dependant stacks (the cdktf CLI's name).
 IGNORE_MISSING = "--ignore-missing-stack-dependencies"
 
 
@@ -100,24 +100,21 @@ def dependency_order(stacks: Mapping[str, Stack], names: Sequence[str]) -> list[
     return done
 
 
-def missing_dependencies(stacks: Mapping[str, Stack], names: Sequence[str], *, destroy: bool) -> list[str]:
-    """What a run of `names` leaves out that it should not, as the cdktf CLI checks it: for
-    a deploy, stacks that a selected stack depends on; for a `destroy`, stacks that depend
-    on a selected one (destroying `aurora` under a live peering would fail half-way)."""
+def missing_dependants(stacks: Mapping[str, Stack], names: Sequence[str]) -> list[str]:
+    """Stacks that depend on one of `names` but are not among them: what a destroy of
+    `names` would leave without its dependency (destroying `aurora` under a live peering
+    fails half-way). A deploy needs no such check: a stack whose dependency is not deployed
+    fails at plan time, reading that dependency's outputs, before it changes anything."""
     chosen = set(names)
-    if destroy:
-        needed = {other.name for other in stacks.values() if chosen.intersection(other.dependencies)}
-    else:
-        needed = {dependency for name in names for dependency in stacks[name].dependencies}
-    return [name for name in stacks if name in needed - chosen]
+    return [other.name for other in stacks.values()
+            if other.name not in chosen and chosen.intersection(other.dependencies)]
 
 
-def check_complete(stacks: Mapping[str, Stack], names: Sequence[str], *, destroy: bool) -> None:
-    """Raise StackError naming what `missing_dependencies` finds."""
-    missing = missing_dependencies(stacks, names, destroy=destroy)
+def check_destroy_complete(stacks: Mapping[str, Stack], names: Sequence[str]) -> None:
+    """Raise StackError naming what `missing_dependants` finds (as the cdktf CLI does)."""
+    missing = missing_dependants(stacks, names)
     if missing:
-        kind = "dependant stacks" if destroy else "dependencies"
         raise StackError(
-            f"the following {kind} are not included in the stacks to run: {', '.join(missing)}. "
-            f"Add them, or pass {IGNORE_MISSING} when they are {'gone or kept on purpose' if destroy else 'deployed'}."
+            f"the following dependant stacks are not included in the stacks to run: {', '.join(missing)}. "
+            f"Add them, or pass {IGNORE_MISSING} when they were never deployed or are kept on purpose."
         )

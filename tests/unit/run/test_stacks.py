@@ -9,9 +9,9 @@ import pytest
 
 from modules.run.stacks import (
     StackError,
-    check_complete,
+    check_destroy_complete,
     dependency_order,
-    missing_dependencies,
+    missing_dependants,
     read_manifest,
     select,
     stacks_from_manifest,
@@ -66,24 +66,22 @@ def test_a_dependency_cycle_is_an_error() -> None:
 
 
 @pytest.mark.parametrize(
-    ("names", "destroy", "missing"),
+    ("names", "missing"),
     [
-        (["peering-a"], False, ["aurora"]),
-        (["keycloak-a"], False, ["aurora", "peering-a"]),
-        (["aurora", "peering-a"], False, []),
-        (["aurora"], True, ["keycloak-a", "peering-a"]),
-        (["peering-a"], True, ["keycloak-a"]),
-        (["keycloak-a"], True, []),
+        (["aurora"], ["keycloak-a", "peering-a"]),
+        (["peering-a"], ["keycloak-a"]),
+        (["keycloak-a"], []),
+        (["aurora", "keycloak-a", "peering-a"], []),
     ],
 )
-def test_what_a_run_would_leave_out(names: list[str], destroy: bool, missing: list[str]) -> None:
-    assert missing_dependencies(STACKS, names, destroy=destroy) == missing
+def test_what_a_destroy_would_leave_without_its_dependency(names: list[str], missing: list[str]) -> None:
+    assert missing_dependants(STACKS, names) == missing
 
 
-def test_check_complete_names_the_flag() -> None:
+def test_the_destroy_check_names_the_flag() -> None:
     with pytest.raises(StackError) as raised:
-        check_complete(STACKS, ["peering-a"], destroy=False)
+        check_destroy_complete(STACKS, ["peering-a"])
     assert str(raised.value) == (
-        "the following dependencies are not included in the stacks to run: aurora. "
-        "Add them, or pass --ignore-missing-stack-dependencies when they are deployed."
+        "the following dependant stacks are not included in the stacks to run: keycloak-a. "
+        "Add them, or pass --ignore-missing-stack-dependencies when they were never deployed or are kept on purpose."
     )

@@ -1,0 +1,76 @@
+"""Drift, end to end on the session deployment: the Aurora-side return route of rosa-site-a
+deleted out of band is found by the plan command (exit 2, the summary names it), and the
+runner's deploy puts it back (the next plan is empty).
+
+Runs after test_aurora.py and before test_teardown.py (file order in the main world), and
+leaves the deployment as it found it: the route is back, every plan empty.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.aws_checks import peering_of, routes_via
+from tests.e2e.world import AURORA_REGION, AWS_STACKS, Deployment
+
+pytestmark = pytest.mark.e2e
+
+DRIFTED_STACK = "peering-rosa-site-a"
+
+
+def plan(deployment: Deployment, out: Path, *args: str):
+    """The drift check's command with -detailed-exitcode semantics (stacks and flags in `args`)."""
+    return deployment.run("plan", *args, "--detailed-exitcode", "--plans-dir", str(out / "plans"),
+                          "--summary", str(out / "summary.md"), "--config", str(deployment.config_path))
+
+
+def changes(plan_json: Path) -> list[tuple[str, list[str]]]:
+    document = json.loads(plan_json.read_text())
+    return [(rc["address"], rc["change"]["actions"]) for rc in document.get("resource_changes", [])
+            if rc["mode"] == "managed" and rc["change"]["actions"] != ["no-op"]]
+
+
+def test_a_deleted_return_route_is_reported_as_drift_and_a_deploy_puts_it_back(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    site_a = deployment.rosa["rosa-site-a"]
+    aurora_table = deployment.outputs()["aurora"]["route_table_id"]
+    peering_a = peering_of(deployment, site_a)["VpcPeeringConnectionId"]
+    assert routes_via(deployment, AURORA_REGION, aurora_table, peering_a) == [site_a.cidr]
+
+    # GIVEN someone deletes the Aurora side's return route to rosa-site-a in the console
+    deployment.client("ec2").delete_route(RouteTableId=aurora_table, DestinationCidrBlock=site_a.cidr)
+
+    # WHEN the drift check plans every AWS stack (synthesizing first, as it does in CI)
+    found = plan(deployment, tmp_path / "drift", *AWS_STACKS)
+
+    # THEN it exits 2 (changes), and only that stack's plan creates only that route again
+    assert found.returncode == 2, found.stdout[-4000:] + found.stderr[-3000:]
+    plans = tmp_path / "drift" / "plans"
+    (route,) = changes(plans / f"{DRIFTED_STACK}.json")
+    assert "route-to-rosa" in route[0] and route[0].startswith("aws_route.") and route[1] == ["create"]
+    assert changes(plans / "aurora.json") == changes(plans / "peering-rosa-site-b.json") == []
+    # AND the summary names the route of that cluster's stack as deleted outside Terraform
+    lines = (tmp_path / "drift" / "summary.md").read_text().splitlines()
+    assert lines[1] == "## Terraform plan: 3 stacks, 1 with changes"
+    assert "> **Changed outside Terraform: 1 resource** (drift since the last apply). This plan puts it back as" \
+           " the configuration says." in lines
+    assert f"> - `{DRIFTED_STACK}`: `{route[0]}` was deleted" in lines
+    assert f"| `{route[0]}` | create |  |" in lines
+
+    # WHEN the runner deploys that stack (`make deploy STACKS=peering-rosa-site-a`)
+    deployed = deployment.run("deploy", DRIFTED_STACK, "--auto-approve", "--no-synth")
+
+    # THEN the route is back, and a new plan of the peering stacks finds no drift (the
+    # aurora stack was neither planned to change nor applied)
+    assert deployed.returncode == 0, deployed.stdout[-4000:] + deployed.stderr[-3000:]
+    assert f"run: deploy: {DRIFTED_STACK}: applied" in deployed.stderr
+    assert routes_via(deployment, AURORA_REGION, aurora_table, peering_a) == [site_a.cidr]
+    clean = plan(deployment, tmp_path / "after", "peering-*", "--no-synth")
+    assert clean.returncode == 0, clean.stdout[-4000:] + clean.stderr[-3000:]
+    lines = (tmp_path / "after" / "summary.md").read_text().splitlines()
+    assert lines[1] == "## Terraform plan: 2 stacks, 0 with changes"
+    assert not [line for line in lines if "Changed outside Terraform" in line]
