@@ -198,16 +198,21 @@ class Supervisor:
         Its output goes line by line to `output` (default: this process's stdout); with
         `stdout` (a binary file) its standard output goes there instead and only its
         standard error to `output`. Its standard input is empty: Terraform never prompts.
+        Returns 127 (as a shell does) when it cannot be started, having said why to `output`.
         Raises `Stopped` instead of starting once a stop was requested.
         """
         with self._lock:
             self.check()
-            process = subprocess.Popen(
-                list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
-                stdout=stdout if stdout is not None else subprocess.PIPE,
-                stderr=subprocess.PIPE if stdout is not None else subprocess.STDOUT,
-                process_group=0,
-            )
+            try:
+                process = subprocess.Popen(
+                    list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
+                    stdout=stdout if stdout is not None else subprocess.PIPE,
+                    stderr=subprocess.PIPE if stdout is not None else subprocess.STDOUT,
+                    process_group=0,
+                )
+            except OSError as err:  # e.g. no terraform on PATH, or a stack directory missing
+                output(f"cannot start {argv[0]} in {cwd}: {err.strerror}\n")
+                return 127
             self._running[process] = _Child(label)
             if self.stop is not None:  # a signal arrived while it was being started
                 self._interrupt(process)

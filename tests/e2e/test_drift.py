@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.aws_checks import peering_of, routes_via
-from tests.e2e.world import AURORA_REGION, AWS_STACKS, Deployment
+from tests.e2e.world import AURORA_REGION, Deployment
 
 pytestmark = pytest.mark.e2e
 
@@ -25,6 +25,11 @@ def plan(deployment: Deployment, out: Path, *args: str):
     """The drift check's command with -detailed-exitcode semantics (stacks and flags in `args`)."""
     return deployment.run("plan", *args, "--detailed-exitcode", "--plans-dir", str(out / "plans"),
                           "--summary", str(out / "summary.md"), "--config", str(deployment.config_path))
+
+
+def timings(result) -> None:
+    """The runner's own lines (per stack: outcome and seconds), shown with `pytest -s`."""
+    print("\n".join(line for line in result.stderr.splitlines() if line.startswith("run: ")))
 
 
 def changes(plan_json: Path) -> list[tuple[str, list[str]]]:
@@ -44,18 +49,20 @@ def test_a_deleted_return_route_is_reported_as_drift_and_a_deploy_puts_it_back(
     # GIVEN someone deletes the Aurora side's return route to rosa-site-a in the console
     deployment.client("ec2").delete_route(RouteTableId=aurora_table, DestinationCidrBlock=site_a.cidr)
 
-    # WHEN the drift check plans every AWS stack (synthesizing first, as it does in CI)
-    found = plan(deployment, tmp_path / "drift", *AWS_STACKS)
+    # WHEN the drift check plans the peering stacks (synthesizing first, as it does in CI;
+    # the aurora stack, the costliest plan against moto, is left out: the route is not in it)
+    found = plan(deployment, tmp_path / "drift", "peering-*")
+    timings(found)
 
     # THEN it exits 2 (changes), and only that stack's plan creates only that route again
     assert found.returncode == 2, found.stdout[-4000:] + found.stderr[-3000:]
     plans = tmp_path / "drift" / "plans"
     (route,) = changes(plans / f"{DRIFTED_STACK}.json")
     assert "route-to-rosa" in route[0] and route[0].startswith("aws_route.") and route[1] == ["create"]
-    assert changes(plans / "aurora.json") == changes(plans / "peering-rosa-site-b.json") == []
+    assert changes(plans / "peering-rosa-site-b.json") == []
     # AND the summary names the route of that cluster's stack as deleted outside Terraform
     lines = (tmp_path / "drift" / "summary.md").read_text().splitlines()
-    assert lines[1] == "## Terraform plan: 3 stacks, 1 with changes"
+    assert lines[1] == "## Terraform plan: 2 stacks, 1 with changes"
     assert "> **Changed outside Terraform: 1 resource** (drift since the last apply). This plan puts it back as" \
            " the configuration says." in lines
     assert f"> - `{DRIFTED_STACK}`: `{route[0]}` was deleted" in lines
@@ -63,14 +70,15 @@ def test_a_deleted_return_route_is_reported_as_drift_and_a_deploy_puts_it_back(
 
     # WHEN the runner deploys that stack (`make deploy STACKS=peering-rosa-site-a`)
     deployed = deployment.run("deploy", DRIFTED_STACK, "--auto-approve", "--no-synth")
+    timings(deployed)
 
-    # THEN the route is back, and a new plan of the peering stacks finds no drift (the
-    # aurora stack was neither planned to change nor applied)
+    # THEN the route is back, and a new plan of that stack finds no drift
     assert deployed.returncode == 0, deployed.stdout[-4000:] + deployed.stderr[-3000:]
     assert f"run: deploy: {DRIFTED_STACK}: applied" in deployed.stderr
     assert routes_via(deployment, AURORA_REGION, aurora_table, peering_a) == [site_a.cidr]
-    clean = plan(deployment, tmp_path / "after", "peering-*", "--no-synth")
+    clean = plan(deployment, tmp_path / "after", DRIFTED_STACK, "--no-synth")
+    timings(clean)
     assert clean.returncode == 0, clean.stdout[-4000:] + clean.stderr[-3000:]
     lines = (tmp_path / "after" / "summary.md").read_text().splitlines()
-    assert lines[1] == "## Terraform plan: 2 stacks, 0 with changes"
+    assert lines[1] == "## Terraform plan: 1 stack, 0 with changes"
     assert not [line for line in lines if "Changed outside Terraform" in line]

@@ -10,7 +10,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import yaml
 
 from modules.review.markdown import MARKER
 from tests.conftest import ROOT
-from tests.unit.run.conftest import FAKE
+from tests.unit.run.conftest import install_fake_terraform
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 
@@ -258,9 +257,7 @@ def checkout(tmp_path: Path, script: dict[str, Any]) -> dict[str, str]:
     for name in CHECKOUT:
         (tmp_path / name).symlink_to(ROOT / name)
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "terraform").write_text(f"#!{sys.executable}\n" + FAKE.read_text())
-    (bin_dir / "terraform").chmod(0o755)
+    install_fake_terraform(bin_dir)
     env = {k: v for k, v in os.environ.items() if k not in ("TF_PROVIDER_MIRROR", "GITHUB_ACTIONS", "MAKEFLAGS")}
     return {
         **env, "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}",

@@ -80,6 +80,14 @@ class Workspace:
             time.sleep(0.05)
 
 
+def install_fake_terraform(bin_dir: Path) -> None:
+    """fake_terraform.py as `<bin_dir>/terraform`, run by this interpreter."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    fake = bin_dir / "terraform"
+    fake.write_text(f"#!{sys.executable} -S\n" + FAKE.read_text())  # -S: no site-packages, a faster start
+    fake.chmod(0o755)
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     outdir = tmp_path / "cdktf.out"
@@ -87,10 +95,7 @@ def workspace(tmp_path: Path) -> Workspace:
         (outdir / body["workingDirectory"]).mkdir(parents=True)
     (outdir / "manifest.json").write_text(json.dumps(MANIFEST))
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "terraform"
-    fake.write_text(f"#!{sys.executable}\n" + FAKE.read_text())
-    fake.chmod(0o755)
+    install_fake_terraform(bin_dir)
     env = {k: v for k, v in os.environ.items() if k not in ("TF_PROVIDER_MIRROR", "GITHUB_ACTIONS")}
     env.update(
         PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", PYTHONPATH=str(ROOT), FAKE_TF_LOG=str(tmp_path / "calls.jsonl"),

@@ -168,3 +168,11 @@ def test_the_runner_itself_starts_no_node(workspace: Workspace) -> None:
     (bin_dir / "node").chmod(0o755)
     assert plan(workspace, *AWS_STACKS).returncode == 0
     assert not record.exists(), record.read_text()
+
+
+def test_without_terraform_on_path_each_stack_fails_and_says_why(workspace: Workspace) -> None:
+    workspace.env["PATH"] = "/nonexistent"
+    result = plan(workspace, "aurora")
+    assert result.returncode == 1
+    assert "cannot start terraform in " in result.stdout and "No such file or directory" in result.stdout
+    assert "run: aurora: failed (init)" in result.stderr
