@@ -49,20 +49,19 @@ def test_a_deleted_return_route_is_reported_as_drift_and_a_deploy_puts_it_back(
     # GIVEN someone deletes the Aurora side's return route to rosa-site-a in the console
     deployment.client("ec2").delete_route(RouteTableId=aurora_table, DestinationCidrBlock=site_a.cidr)
 
-    # WHEN the drift check plans the peering stacks (synthesizing first, as it does in CI;
-    # the aurora stack, the costliest plan against moto, is left out: the route is not in it)
-    found = plan(deployment, tmp_path / "drift", "peering-*")
+    # WHEN the drift check plans that cluster's stack (synthesizing first, as it does in CI;
+    # each Terraform command costs seconds of CPU, so the other stacks are left out here:
+    # test_plan_review.py plans all of them, with no changes, afterwards)
+    found = plan(deployment, tmp_path / "drift", DRIFTED_STACK)
     timings(found)
 
-    # THEN it exits 2 (changes), and only that stack's plan creates only that route again
+    # THEN it exits 2 (changes): the plan creates that route again, and nothing else
     assert found.returncode == 2, found.stdout[-4000:] + found.stderr[-3000:]
-    plans = tmp_path / "drift" / "plans"
-    (route,) = changes(plans / f"{DRIFTED_STACK}.json")
+    (route,) = changes(tmp_path / "drift" / "plans" / f"{DRIFTED_STACK}.json")
     assert "route-to-rosa" in route[0] and route[0].startswith("aws_route.") and route[1] == ["create"]
-    assert changes(plans / "peering-rosa-site-b.json") == []
     # AND the summary names the route of that cluster's stack as deleted outside Terraform
     lines = (tmp_path / "drift" / "summary.md").read_text().splitlines()
-    assert lines[1] == "## Terraform plan: 2 stacks, 1 with changes"
+    assert lines[1] == "## Terraform plan: 1 stack, 1 with changes"
     assert "> **Changed outside Terraform: 1 resource** (drift since the last apply). This plan puts it back as" \
            " the configuration says." in lines
     assert f"> - `{DRIFTED_STACK}`: `{route[0]}` was deleted" in lines
@@ -72,13 +71,9 @@ def test_a_deleted_return_route_is_reported_as_drift_and_a_deploy_puts_it_back(
     deployed = deployment.run("deploy", DRIFTED_STACK, "--auto-approve", "--no-synth")
     timings(deployed)
 
-    # THEN the route is back, and a new plan of that stack finds no drift
+    # THEN the route is back, and that stack plans no changes again
     assert deployed.returncode == 0, deployed.stdout[-4000:] + deployed.stderr[-3000:]
     assert f"run: deploy: {DRIFTED_STACK}: applied" in deployed.stderr
     assert routes_via(deployment, AURORA_REGION, aurora_table, peering_a) == [site_a.cidr]
-    clean = plan(deployment, tmp_path / "after", DRIFTED_STACK, "--no-synth")
-    timings(clean)
-    assert clean.returncode == 0, clean.stdout[-4000:] + clean.stderr[-3000:]
-    lines = (tmp_path / "after" / "summary.md").read_text().splitlines()
-    assert lines[1] == "## Terraform plan: 1 stack, 0 with changes"
-    assert not [line for line in lines if "Changed outside Terraform" in line]
+    code, output = deployment.plan_exit_code(DRIFTED_STACK)
+    assert code == 0, output[-3000:]

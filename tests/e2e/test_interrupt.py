@@ -1,6 +1,7 @@
-"""Ctrl-C during a real deploy, end to end against a moto server of its own: the runner
-stops Terraform with one SIGINT and waits, so the state lock is released and the state holds
-what was created, the database being created included (tainted: the next plan says so).
+"""Ctrl-C during a real `make deploy`, end to end against a moto server of its own (S3
+backend): the terminal's SIGINT reaches make and the runner, the runner stops Terraform with
+one SIGINT and waits, so the state lock is released and the state holds what was created,
+the database being created included (tainted: the next plan says so).
 
 (`cdktf deploy` given the same SIGINT leaves Terraform to be killed by SIGHUP ~40 ms later:
 a stale lock in 2 of 3 measured runs, and what was created since the last state snapshot
@@ -10,6 +11,7 @@ missing from the state.)
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -21,6 +23,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.e2e.world import STATE_BUCKET, STATE_PREFIX, Deployment, e2e_config, new_world
 from tests.harness.moto import MotoServer
+from tests.harness.terraform import terraform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("interrupt")]
 
@@ -43,33 +46,34 @@ def wait_until(condition, what: str, runner: subprocess.Popen[str], log: Path, t
         time.sleep(0.5)
 
 
-def test_sigint_during_a_real_apply_leaves_no_lock_and_a_state_with_what_was_created(
-    world: Deployment, tmp_path: Path
-) -> None:
+def test_sigint_during_a_real_apply_leaves_no_lock_and_a_state_with_what_was_created(world: Deployment) -> None:
     rds, s3 = world.client("rds"), world.client("s3")
     log = world.outdir.parent / "deploy.log"
 
-    # GIVEN `deploy aurora` running, and RDS creating the cluster (Terraform waits for it)
+    # GIVEN `make deploy STACKS=aurora` running (in a session of its own, as in a terminal),
+    # and RDS creating the cluster (Terraform waits for it)
+    make = ["make", "--no-print-directory", "deploy", "STACKS=aurora",
+            f"DEPLOY_FLAGS=--auto-approve --outdir {world.outdir}"]
     with log.open("w") as out:
-        runner = subprocess.Popen(world.runner_argv("deploy", "aurora", "--auto-approve"), cwd=ROOT,
-                                  env=world.runner_env(), stdout=out, stderr=subprocess.STDOUT,
+        runner = subprocess.Popen(make, cwd=ROOT, env=world.runner_env(), stdout=out, stderr=subprocess.STDOUT,
                                   stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_until(lambda: rds.describe_db_clusters()["DBClusters"], "cluster being created", runner, log)
 
-        # WHEN the person at the terminal presses Ctrl-C (SIGINT to the foreground process group)
+        # WHEN the person at the terminal presses Ctrl-C: SIGINT to the foreground process
+        # group, that is make and the runner (Terraform has a group of its own)
         interrupted = time.monotonic()
-        runner.send_signal(signal.SIGINT)
+        os.killpg(runner.pid, signal.SIGINT)
         code = runner.wait(timeout=300)
         stopping = time.monotonic() - interrupted
     finally:
         if runner.poll() is None:
-            runner.kill()
+            os.killpg(runner.pid, signal.SIGKILL)
     output = log.read_text()
 
-    # THEN Terraform stopped gracefully, and the runner waited for it
-    assert code == 130, output[-4000:]
-    assert "Interrupt received" in output and "Gracefully shutting down" in output
+    # THEN Terraform stopped gracefully, the runner waited for it, and make for the runner
+    assert code == -signal.SIGINT, output[-4000:]  # make re-raises the SIGINT once its recipe ended
+    assert output.count("Interrupt received") == 1 and "Gracefully shutting down" in output
     assert "run: deploy: aurora: interrupted" in output
     assert "Terraform saved its state and released its lock" in output
     # AND no lock is left, so the next deploy is not refused
@@ -94,10 +98,7 @@ def test_sigint_during_a_real_apply_leaves_no_lock_and_a_state_with_what_was_cre
 
     # AND the next plan says what the tainted cluster means: a replacement, which
     # prevent_destroy refuses before anything is touched (check it, then `terraform untaint`)
-    replan = world.run("plan", "aurora", "--no-synth", "--plans-dir", str(tmp_path / "plans"),
-                       "--summary", str(tmp_path / "summary.md"), "--config", str(world.config_path))
-    assert replan.returncode == 1
-    assert "Instance cannot be destroyed" in replan.stdout
+    replan = terraform(["plan", "-input=false"], cwd=world.stack_dir("aurora"), env=world.env, ok_codes=(1,))
     (address,) = [f"aws_rds_cluster.{r['name']}" for r in state["resources"] if r["type"] == "aws_rds_cluster"]
-    lines = (tmp_path / "summary.md").read_text().splitlines()
-    assert f"> - `aurora`: `{address}` will be **replaced** (the object is tainted)" in lines
+    assert f"# {address} is tainted, so must be replaced" in replan.stdout
+    assert "Instance cannot be destroyed" in replan.stderr
