@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from modules.config import ConfigError, load_config
 from modules.review.fit import render
@@ -51,11 +52,11 @@ class StackResult:
 class PlanOptions:
     """How to plan. `lock` false adds `-lock=false` (a speculative plan with a read-only
     role, which cannot write the lock, and never blocks a deploy); `config` is the
-    deployment config whose topology ends the summary (None: no topology)."""
+    deployment config whose topology ends the summary."""
 
     plans_dir: Path
     summary: Path
-    config: Path | None
+    config: Path
     detailed_exitcode: bool = False
     lock: bool = True
     parallelism: int = DEFAULT_PARALLELISM
@@ -68,9 +69,9 @@ def plan_stack(stack: Stack, options: PlanOptions, supervisor: Supervisor, env: 
     planfile = (options.plans_dir / f"{stack.name}.tfplan").absolute()
     plan_json = (options.plans_dir / f"{stack.name}.json").absolute()
 
-    def terraform(*args: str, label: str, **kwargs: object) -> int:
+    def terraform(*args: str, label: str, stdout: IO[bytes] | None = None) -> int:
         return supervisor.run(["terraform", *args], cwd=stack.directory, env=env, label=f"{stack.name}: {label}",
-                              output=result.log.append, **kwargs)  # type: ignore[arg-type]
+                              output=result.log.append, stdout=stdout)
 
     try:
         with init_lock:
@@ -115,7 +116,7 @@ def summarize(results: Sequence[StackResult], options: PlanOptions) -> None:
     """Write the review summary of every plan JSON, naming the failed stacks."""
     plans = [(r.name, json.loads(r.plan_json.read_text(encoding="utf-8"))) for r in results if r.plan_json]
     failed = [r.name for r in results if r.status == FAILED]
-    topology = topology_markdown(load_config(options.config)) if options.config is not None else None
+    topology = topology_markdown(load_config(options.config))
     options.summary.parent.mkdir(parents=True, exist_ok=True)
     options.summary.write_text(render(plans, failed=failed, topology=topology), encoding="utf-8")
 
