@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 #: Resource types that hold the data or are the path to it, most critical first (the
@@ -92,7 +92,8 @@ class StackPlan:
     outputs: tuple[str, ...] = ()
     errored: bool = False
     #: Resources changed outside Terraform since the last apply (the plan's `resource_drift`)
-    #: that this plan changes back; drift the plan leaves alone is not listed.
+    #: that this plan puts back (`put_back`): "delete" for one deleted outside Terraform,
+    #: "update" naming the attributes changed outside that the plan changes again.
     drift: tuple[ResourceChange, ...] = ()
 
     def count(self, action: str) -> int:
@@ -230,7 +231,7 @@ def stack_plan(name: str, plan: Mapping[str, Any]) -> StackPlan:
     if not isinstance(plan, Mapping) or "format_version" not in plan:
         raise ValueError(f"{name}: not a `terraform show -json` plan document (no format_version)")
     changes = [change for entry in plan.get("resource_changes") or [] if (change := resource_change(entry))]
-    acted_on = {change.address for change in changes}
+    planned = {change.address: change for change in changes}
     # A drift entry reads like a change: "delete" for an object deleted outside Terraform,
     # "update" with the attributes changed outside (before: the state, after: AWS).
     drift = [change for entry in plan.get("resource_drift") or [] if (change := resource_change(entry))]
@@ -244,5 +245,25 @@ def stack_plan(name: str, plan: Mapping[str, Any]) -> StackPlan:
         changes=tuple(changes),
         outputs=tuple(outputs),
         errored=bool(plan.get("errored")),
-        drift=tuple(change for change in drift if change.address in acted_on),
+        drift=tuple(back for found in drift if (back := put_back(found, planned.get(found.address)))),
     )
+
+
+def put_back(drift: ResourceChange, change: ResourceChange | None) -> ResourceChange | None:
+    """`drift` as far as `change`, the plan's change of the same resource, undoes it; None
+    when it does not. A deleted object comes back when the plan creates it (or replaces
+    what is left of it); changed attributes when the plan updates them, or replaces the
+    resource because of them. Drift the plan leaves alone (attributes the configuration
+    does not set, values the provider reads back differently) and changes made for
+    another reason (a rename replacing the resource) are not drift put back."""
+    if change is None:
+        return None
+    if drift.action == "delete":
+        return drift if change.action in ("create", "replace") else None
+    if change.action == "update":
+        undone = set(drift.attributes) & set(change.attributes)
+    elif change.action == "replace":
+        undone = set(drift.attributes) & {re.split(r"[.\[]", path, maxsplit=1)[0] for path in change.replace_paths}
+    else:
+        undone = set()
+    return replace(drift, attributes=tuple(sorted(undone))) if undone else None

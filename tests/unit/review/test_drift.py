@@ -3,6 +3,8 @@ named in a WARNING block (stack, address, attribute names), never their values."
 
 from __future__ import annotations
 
+import pytest
+
 from modules.review.fit import render
 from tests.unit.review.test_summary import change, lines, plan
 
@@ -38,12 +40,34 @@ def test_each_drifted_resource_is_named_with_what_happened_to_it() -> None:
     assert f"| `{ROUTE}` | create |  |" in out
 
 
-def test_drift_the_plan_leaves_alone_is_not_reported() -> None:
-    # e.g. an attribute the configuration does not manage: the plan has nothing to put back
-    quiet = plan(resource_drift=[change(RULE, ["update"], {"description": "a"}, {"description": "b"})])
-    text = render({"peering-rosa-site-a": quiet})
+ROLE = "aws_iam_role.aurora_monitoring-role_DB848809"
+
+
+@pytest.mark.parametrize(
+    ("drift", "planned"),
+    [
+        # an attribute the configuration does not set: the plan has nothing to put back
+        (change(RULE, ["update"], {"description": "a"}, {"description": "b"}), []),
+        # the plan updates the resource, but not what changed outside
+        (change(RULE, ["update"], {"tags": {}}, {"tags": {"x": "y"}}),
+         [change(RULE, ["update"], {"description": "a"}, {"description": "b"})]),
+        # a value read back differently, on a resource a rename replaces anyway
+        (change(ROLE, ["update"], {"max_session_duration": 3600}, {"max_session_duration": 7200}),
+         [change(ROLE, ["delete", "create"], {"name": "kc-old"}, {"name": "kc-new"}, replace_paths=[["name"]])]),
+    ],
+    ids=["not-managed", "other-attribute", "replaced-for-another-reason"],
+)
+def test_drift_the_plan_does_not_put_back_is_not_reported(drift: dict, planned: list[dict]) -> None:
+    text = render({"aurora": plan(*planned, resource_drift=[drift])})
     assert "Changed outside Terraform" not in text
-    assert "- `peering-rosa-site-a`: no changes" in lines(text)
+
+
+def test_a_replacement_forced_by_what_changed_outside_is_drift_put_back() -> None:
+    drifted = plan(
+        change(ROLE, ["delete", "create"], {"name": "edited"}, {"name": "kc"}, replace_paths=[["name"]]),
+        resource_drift=[change(ROLE, ["update"], {"name": "kc", "tags": {}}, {"name": "edited", "tags": {"a": "b"}})],
+    )
+    assert f"> - `aurora`: `{ROLE}` was changed: `name`" in lines(render({"aurora": drifted}))
 
 
 def test_one_drifted_resource_reads_in_the_singular() -> None:
