@@ -14,17 +14,17 @@ export PUPPETEER_SKIP_CHROMIUM_DOWNLOAD := true
 
 PIPENV_VERSION := 2026.10.3
 PYTHON ?= python3
-CDKTF := node_modules/.bin/cdktf
 # Config to synthesize or deploy; main.py falls back to cdktf.json's context (the example).
 CONFIG ?=
 ifneq ($(CONFIG),)
 export KEYCLOAK_AURORA_CONFIG := $(CONFIG)
 endif
-# Terraform CLI config written when TF_PROVIDER_MIRROR names a local provider mirror
-# (air-gapped machines); without it Terraform uses the public registry.
-TF_RC := .build/terraformrc
+# The Terraform runner (modules/run): synthesizes, then runs Terraform in each stack's
+# directory. With TF_PROVIDER_MIRROR (air-gapped machines) it writes .build/terraformrc
+# and points Terraform at that mirror; without it Terraform uses the public registry.
+RUN := pipenv run python -m modules.run
 
-.PHONY: help install synth preflight find-vpc test test-unit test-e2e lint scan render deploy destroy bench docs golden topology-png clean
+.PHONY: help install synth plan preflight find-vpc test test-unit test-e2e lint scan render deploy destroy bench docs golden topology-png clean
 
 help:
 	@echo "make synth     synthesize every stack of \$$CONFIG (default: config/example.yaml) into cdktf.out/"
@@ -36,8 +36,9 @@ help:
 	@echo "make topology-png  redraw docs/topology-example.png (the README's picture) with mermaid-cli"
 	@echo "make scan      checkov on every synthesized stack (skips only security/checkov-skips.yaml)"
 	@echo "make render    Keycloak CR patches from deployed outputs (OUTPUTS=outputs.json) into rendered/"
-	@echo "make deploy    cdktf deploy every stack (STACKS='aurora peering-*' to pick)"
-	@echo "make destroy   cdktf destroy every stack"
+	@echo "make plan      plan every stack (STACKS='aurora peering-*' to pick) into plans/ and plan-summary.md"
+	@echo "make deploy    apply every stack in dependency order (STACKS to pick, DEPLOY_FLAGS=--auto-approve)"
+	@echo "make destroy   destroy every stack in reverse dependency order"
 	@echo "make bench     synth speed and memory benchmark"
 	@echo "make docs      regenerate README.md's config reference from the config model"
 	@echo "make golden    regenerate tests/golden/ (the synthesized JSON of every config; review the diff)"
@@ -52,12 +53,6 @@ install: .venv/.synced node_modules/.installed
 node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
-
-$(TF_RC):
-	@mkdir -p $(@D)
-	@if [ -n "$$TF_PROVIDER_MIRROR" ]; then \
-	  printf 'provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n' "$$TF_PROVIDER_MIRROR" > $@; \
-	else : > $@; fi
 
 synth: .venv/.synced
 	pipenv run python main.py
@@ -108,14 +103,23 @@ render: .venv/.synced
 
 # Stack names or patterns, space-separated; each is quoted so the shell expands no glob.
 STACKS ?= *
+# Flags of `python -m modules.run plan`: --no-lock, --parallelism N, --plans-dir, --summary,
+# --detailed-exitcode (the runner exits 2 on changes, 1 on a failure; make turns every
+# failing exit into 2, so run the runner itself where the difference matters, as drift.yml does).
+PLAN_FLAGS ?=
+# Flags of `python -m modules.run deploy|destroy`: --auto-approve,
+# --ignore-missing-stack-dependencies, --grace SECONDS, --timeout DURATION.
 DEPLOY_FLAGS ?=
-deploy: install $(TF_RC)
-	TF_CLI_CONFIG_FILE=$$( [ -s $(TF_RC) ] && echo $(abspath $(TF_RC)) || echo "$$TF_CLI_CONFIG_FILE" ) \
-	  $(CDKTF) deploy $(foreach s,$(STACKS),'$(s)') $(DEPLOY_FLAGS)
+# Each recipe is one simple command, so the shell execs the runner: make's signals (make
+# forwards SIGTERM to it; a terminal sends SIGINT and SIGHUP to it directly) reach it.
+plan: .venv/.synced
+	$(RUN) plan $(foreach s,$(STACKS),'$(s)') $(PLAN_FLAGS)
 
-destroy: install $(TF_RC)
-	TF_CLI_CONFIG_FILE=$$( [ -s $(TF_RC) ] && echo $(abspath $(TF_RC)) || echo "$$TF_CLI_CONFIG_FILE" ) \
-	  $(CDKTF) destroy $(foreach s,$(STACKS),'$(s)') $(DEPLOY_FLAGS)
+deploy: .venv/.synced
+	$(RUN) deploy $(foreach s,$(STACKS),'$(s)') $(DEPLOY_FLAGS)
+
+destroy: .venv/.synced
+	$(RUN) destroy $(foreach s,$(STACKS),'$(s)') $(DEPLOY_FLAGS)
 
 # The example's topology as a reviewer's browser draws it (needs /usr/bin/chromium).
 topology-png: install
@@ -131,4 +135,4 @@ golden: .venv/.synced
 	pipenv run python -m tests.golden --update
 
 clean:
-	rm -rf cdktf.out .build .pytest_cache
+	rm -rf cdktf.out .build .pytest_cache plans plan-summary.md

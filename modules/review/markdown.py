@@ -11,7 +11,8 @@ Input: one `terraform show -json <planfile>` document per stack. Output, in this
    attribute paths forcing the replacement (the plan's `replace_paths`), else one line
    saying nothing of the kind happens; then a WARNING block for each kind of risky change
    a reviewer must act on (`modules.review.notices`), e.g. a new master password, which
-   Keycloak only learns when its stacks are applied too;
+   Keycloak only learns when its stacks are applied too, or resources changed outside
+   Terraform (drift) that the plan puts back;
 4. per stack the counts to add, change, replace, destroy (or "no changes");
 5. per stack with changes a table: address, action, and for updates and replacements the
    names of the changed top-level attributes;

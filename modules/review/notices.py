@@ -71,5 +71,27 @@ def credentials_change(stacks: Sequence[StackPlan]) -> list[str]:
     return lines + [""]
 
 
+def changed_outside_terraform(stacks: Sequence[StackPlan]) -> list[str]:
+    """Drift: resources deleted or changed outside Terraform since the last apply, which
+    this plan changes back. Their rows in the tables are repairs, not changes of the code
+    under review; the scheduled drift check (`plan --detailed-exitcode`) reports them too."""
+    found = [(s.name, c) for s in stacks for c in s.drift]
+    if not found:
+        return []
+    n = len(found)
+    lines = [
+        "> [!WARNING]",
+        f"> **Changed outside Terraform: {n} resource{'s' if n != 1 else ''}** (drift since the last apply). This"
+        f" plan puts {'them' if n != 1 else 'it'} back as the configuration says.",
+    ]
+    for stack, change in found:
+        if change.action == "delete":
+            what = "was deleted"
+        else:
+            what = "was changed" + (": " + ", ".join(code(a) for a in change.attributes) if change.attributes else "")
+        lines.append(f"> - {code(stack)}: {code(change.address)} {what}")
+    return lines + [""]
+
+
 #: Every notice, in the order they appear.
-NOTICES: tuple[Notice, ...] = (password_change, credentials_change)
+NOTICES: tuple[Notice, ...] = (password_change, credentials_change, changed_outside_terraform)

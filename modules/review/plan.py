@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 #: Resource types that hold the data or are the path to it, most critical first (the
@@ -91,6 +91,10 @@ class StackPlan:
     changes: tuple[ResourceChange, ...] = ()
     outputs: tuple[str, ...] = ()
     errored: bool = False
+    #: Resources changed outside Terraform since the last apply (the plan's `resource_drift`)
+    #: that this plan puts back (`put_back`): "delete" for one deleted outside Terraform,
+    #: "update" naming the attributes changed outside that the plan changes again.
+    drift: tuple[ResourceChange, ...] = ()
 
     def count(self, action: str) -> int:
         """Resources with `action` (create, update, replace, delete, forget)."""
@@ -226,7 +230,11 @@ def stack_plan(name: str, plan: Mapping[str, Any]) -> StackPlan:
     """A `StackPlan` from the `terraform show -json` document of stack `name`."""
     if not isinstance(plan, Mapping) or "format_version" not in plan:
         raise ValueError(f"{name}: not a `terraform show -json` plan document (no format_version)")
-    changes = [resource_change(entry) for entry in plan.get("resource_changes") or []]
+    changes = [change for entry in plan.get("resource_changes") or [] if (change := resource_change(entry))]
+    planned = {change.address: change for change in changes}
+    # A drift entry reads like a change: "delete" for an object deleted outside Terraform,
+    # "update" with the attributes changed outside (before: the state, after: AWS).
+    drift = [change for entry in plan.get("resource_drift") or [] if (change := resource_change(entry))]
     outputs = sorted(
         output
         for output, body in (plan.get("output_changes") or {}).items()
@@ -234,7 +242,28 @@ def stack_plan(name: str, plan: Mapping[str, Any]) -> StackPlan:
     )
     return StackPlan(
         name=name,
-        changes=tuple(c for c in changes if c is not None),
+        changes=tuple(changes),
         outputs=tuple(outputs),
         errored=bool(plan.get("errored")),
+        drift=tuple(back for found in drift if (back := put_back(found, planned.get(found.address)))),
     )
+
+
+def put_back(drift: ResourceChange, change: ResourceChange | None) -> ResourceChange | None:
+    """`drift` as far as `change`, the plan's change of the same resource, undoes it; None
+    when it does not. A deleted object comes back when the plan creates it (or replaces
+    what is left of it); changed attributes when the plan updates them, or replaces the
+    resource because of them. Drift the plan leaves alone (attributes the configuration
+    does not set, values the provider reads back differently) and changes made for
+    another reason (a rename replacing the resource) are not drift put back."""
+    if change is None:
+        return None
+    if drift.action == "delete":
+        return drift if change.action in ("create", "replace") else None
+    if change.action == "update":
+        undone = set(drift.attributes) & set(change.attributes)
+    elif change.action == "replace":
+        undone = set(drift.attributes) & {re.split(r"[.\[]", path, maxsplit=1)[0] for path in change.replace_paths}
+    else:
+        undone = set()
+    return replace(drift, attributes=tuple(sorted(undone))) if undone else None

@@ -104,6 +104,21 @@ class Deployment:
         with --ignore-missing-stack-dependencies)."""
         return self.cdktf("destroy", stack, *UNATTENDED, WITHOUT_KEYCLOAK_STACKS, check=check)
 
+    def runner_argv(self, command: str, *args: str) -> list[str]:
+        """`python -m modules.run <command> <args>` (the runner behind `make plan` and
+        `make deploy`) on this world's outdir."""
+        return [sys.executable, "-m", "modules.run", command, *args, "--outdir", str(self.outdir)]
+
+    def runner_env(self) -> dict[str, str]:
+        """The world's environment for the runner, without TF_PROVIDER_MIRROR: the runner
+        would replace the harness's CLI config (the same mirror, plus the session's plugin cache)."""
+        return {k: v for k, v in self.env.items() if k != "TF_PROVIDER_MIRROR"}
+
+    def run(self, command: str, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        """Run the runner as a user would, against moto, to its end; any exit code."""
+        return subprocess.run(self.runner_argv(command, *args), cwd=ROOT, env=self.runner_env(), capture_output=True,
+                              text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
     def stack_dir(self, stack: str) -> Path:
         return self.outdir / "stacks" / stack
 

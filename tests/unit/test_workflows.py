@@ -1,10 +1,16 @@
-"""The GitHub workflows: plan review on pull requests, deploy on main; least privilege."""
+"""The GitHub workflows: plan review on pull requests, deploy on main, a daily drift check;
+least privilege. Their shell steps are run here too, through the real `make` and runner,
+with a fake terraform (tests/unit/run/fake_terraform.py)."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +19,7 @@ import yaml
 
 from modules.review.markdown import MARKER
 from tests.conftest import ROOT
+from tests.unit.run.conftest import install_fake_terraform
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 
@@ -53,7 +60,19 @@ def deploy() -> dict[str, Any]:
     return load("deploy.yml")
 
 
-@pytest.mark.parametrize("name", ["plan.yml", "deploy.yml"])
+@pytest.fixture(scope="module")
+def drift() -> dict[str, Any]:
+    return load("drift.yml")
+
+
+WORKFLOW_FILES = ["plan.yml", "deploy.yml", "drift.yml"]
+
+
+def test_these_are_all_the_workflows() -> None:
+    assert sorted(p.name for p in WORKFLOWS.glob("*.y*ml")) == sorted(WORKFLOW_FILES)
+
+
+@pytest.mark.parametrize("name", WORKFLOW_FILES)
 def test_valid_yaml_without_broad_permissions(name: str) -> None:
     text = (WORKFLOWS / name).read_text()
     workflow = yaml.safe_load(text)
@@ -99,25 +118,22 @@ def test_plan_job_sets_up_the_toolchain(plan: dict[str, Any]) -> None:
     assert "role-to-assume" in step_using(job, "aws-actions/configure-aws-credentials")["with"]
 
 
-def test_plan_job_plans_every_synthesized_stack_and_summarizes(plan: dict[str, Any]) -> None:
+def test_plan_job_plans_every_stack_with_make_plan_and_uploads(plan: dict[str, Any]) -> None:
     job = plan["jobs"]["plan"]
     run = run_text(job)
-    for command in (
-        "make install",
-        "make synth",
-        "for dir in cdktf.out/stacks/*/",
-        'terraform -chdir="$dir" init -input=false',
-        'terraform -chdir="$dir" plan -input=false -no-color -lock=false -out=plan.tfplan',
-        'terraform -chdir="$dir" show -json plan.tfplan > "plans/$stack.json"',
-        "python -m modules.review plans/*.json",
-        '--config "$KEYCLOAK_AURORA_CONFIG" --output plan-summary.md',
-    ):
-        assert command in run
-    assert run.index("make install") < run.index("make synth") < run.index("plan -input") < run.index("modules.review")
-    uploads = [s["with"] for s in steps(job) if s.get("uses", "").startswith("actions/upload-artifact@")]
-    artifacts = {upload["name"]: upload["path"] for upload in uploads}
-    assert artifacts == {"plans": "plans/", "plan-summary": "plan-summary.md"}
-    assert job["outputs"]["summary"] == "${{ steps.summary.outputs.written }}"
+    # make plan synthesizes, plans every stack and writes the summary (modules/run/plan.py);
+    # lockless: speculative, a read-only role, and a review never blocks a deploy
+    assert "make plan PLAN_FLAGS=--no-lock || status=$?" in run
+    assert run.index("make install") < run.index("make plan")
+    assert "terraform" not in run, "Terraform runs in the runner, not in the workflow"
+    uploads = {s["with"]["name"]: s for s in steps(job) if s.get("uses", "").startswith("actions/upload-artifact@")}
+    assert {name: step["with"]["path"] for name, step in uploads.items()} == {
+        "plans": "plans/", "plan-summary": "plan-summary.md"
+    }
+    assert uploads["plan-summary"]["if"] == "steps.plan.outputs.summary == 'true'"
+    assert job["outputs"]["summary"] == "${{ steps.plan.outputs.summary }}"
+    last = steps(job)[-1]
+    assert last["name"] == "Fail when a plan failed" and last["if"] == "steps.plan.outputs.status != '0'"
 
 
 def test_the_comment_is_found_by_the_summary_marker(plan: dict[str, Any]) -> None:
@@ -127,17 +143,7 @@ def test_the_comment_is_found_by_the_summary_marker(plan: dict[str, Any]) -> Non
     assert "'github-actions[bot]'" in script
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
-def test_the_comment_script_is_valid_javascript(plan: dict[str, Any], tmp_path: Path) -> None:
-    script = step_using(plan["jobs"]["comment"], "actions/github-script")["with"]["script"]
-    # github-script runs the script as the body of an async function.
-    source = tmp_path / "script.js"
-    source.write_text(f"(async function (github, context, core, require) {{\n{script}\n}});\n")
-    result = subprocess.run(["node", "--check", str(source)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-
-
-@pytest.mark.parametrize("name", ["plan.yml", "deploy.yml"])
+@pytest.mark.parametrize("name", WORKFLOW_FILES)
 def test_every_run_block_is_valid_bash(name: str) -> None:
     for job in load(name)["jobs"].values():
         for step in steps(job):
@@ -161,7 +167,8 @@ def test_deploy_goes_through_the_protected_environment_with_oidc(deploy: dict[st
     assert "aws-access-key-id" not in str(job)
     run = run_text(job)
     assert "make install" in run
-    assert "cdktf deploy '*' --auto-approve" in run
+    assert 'make deploy DEPLOY_FLAGS="--auto-approve --timeout 100m --grace 10m" &' in run
+    assert "cdktf" not in run
 
 
 def test_deploy_runs_preflight_before_deploying(deploy: dict[str, Any]) -> None:
@@ -171,78 +178,191 @@ def test_deploy_runs_preflight_before_deploying(deploy: dict[str, Any]) -> None:
     assert names.index("Install") < names.index("Preflight") < names.index("Deploy every stack")
 
 
-def test_id_token_only_where_aws_is_called(plan: dict[str, Any], deploy: dict[str, Any]) -> None:
+def test_deploy_stops_itself_before_github_stops_the_step(deploy: dict[str, Any]) -> None:
+    """GitHub gives a cancelled or timed-out step 10 s (SIGINT, SIGTERM 7.5 s later, SIGKILL
+    2.5 s after that): the runner's own timeout and grace period end inside the step's
+    timeout, which ends inside the job's."""
+    job = deploy["jobs"]["deploy"]
+    (step,) = [s for s in steps(job) if s.get("name") == "Deploy every stack"]
+    flags = re.search(r'DEPLOY_FLAGS="([^"]*)"', step["run"])[1].split()
+    runner_timeout = int(flags[flags.index("--timeout") + 1].removesuffix("m"))
+    grace = int(flags[flags.index("--grace") + 1].removesuffix("m"))
+    assert runner_timeout + grace < step["timeout-minutes"] < job["timeout-minutes"]
+
+
+def test_id_token_only_where_aws_is_called(plan: dict[str, Any], deploy: dict[str, Any], drift: dict[str, Any]) -> None:
     holders = {
         f"{workflow}:{name}"
-        for workflow, doc in (("plan", plan), ("deploy", deploy))
+        for workflow, doc in (("plan", plan), ("deploy", deploy), ("drift", drift))
         for name, job in doc["jobs"].items()
         if job["permissions"].get("id-token") == "write"
     }
-    assert holders == {"plan:plan", "deploy:deploy"}
+    assert holders == {"plan:plan", "deploy:deploy", "drift:plan"}
 
 
-FAKE_TERRAFORM = r"""#!/usr/bin/env bash
-# terraform -chdir=DIR COMMAND ...: aurora plans fine; peering-a's plan fails but saves an
-# errored plan (as prevent_destroy does); keycloak-a cannot even init.
-dir=${1#-chdir=}; command=$2; stack=$(basename "$dir")
-case "$command:$stack" in
-  init:keycloak-a) echo "no kubeconfig" >&2; exit 1 ;;
-  init:*) exit 0 ;;
-  plan:aurora) echo saved > "$dir/plan.tfplan" ;;
-  plan:peering-a) echo saved > "$dir/plan.tfplan"; echo "Error: Instance cannot be destroyed" >&2; exit 1 ;;
-  show:aurora) echo '{"format_version": "1.2", "resource_changes": []}' ;;
-  show:peering-a) echo '{"format_version": "1.2", "errored": true, "resource_changes": [{"address": "aws_route.r",
-    "mode": "managed", "type": "aws_route", "name": "r", "change": {"actions": ["delete", "create"],
-    "before": {}, "after": {}, "replace_paths": [["destination_cidr_block"]]}}]}' ;;
-  *) echo "unexpected: $*" >&2; exit 3 ;;
-esac
-"""
+# --- drift.yml ---------------------------------------------------------------------------
+
+
+def test_drift_runs_daily_and_by_hand(drift: dict[str, Any]) -> None:
+    on = triggers(drift)
+    assert set(on) == {"schedule", "workflow_dispatch"}
+    assert len(on["schedule"]) == 1
+    assert drift["concurrency"]["cancel-in-progress"] is False
+
+
+def test_only_the_issue_job_may_write_and_it_runs_no_code(drift: dict[str, Any]) -> None:
+    plan_job, issue_job = drift["jobs"]["plan"], drift["jobs"]["issue"]
+    assert plan_job["permissions"] == {"contents": "read", "id-token": "write"}
+    assert issue_job["permissions"] == {"issues": "write"}
+    assert issue_job["needs"] == "plan"
+    assert uses(issue_job) == ["actions/download-artifact", "actions/github-script"]
+    assert not any("run" in step for step in steps(issue_job))
+    assert "needs.plan.outputs.result != ''" in issue_job["if"]
+    assert plan_job["outputs"]["result"] == "${{ steps.plan.outputs.result }}"
+
+
+def test_drift_plans_with_the_same_command_and_drift_semantics(drift: dict[str, Any], plan: dict[str, Any]) -> None:
+    job = drift["jobs"]["plan"]
+    # the runner itself: make would turn its 1 (failure) into 2, which means drift here
+    assert "pipenv run python -m modules.run plan --no-lock --detailed-exitcode || status=$?" in run_text(job)
+    # the same toolchain, at the same pins, as the pull-request plan
+    assert uses(job) == uses(plan["jobs"]["plan"])[: len(uses(job)) - 1] + ["actions/upload-artifact"]
+
+
+def test_the_drift_issue_is_found_by_its_marker_and_only_the_bot_s(drift: dict[str, Any]) -> None:
+    step = step_using(drift["jobs"]["issue"], "actions/github-script")
+    script = step["with"]["script"]
+    assert "const marker = '<!-- keycloak-aurora-drift -->';" in script
+    assert "'github-actions[bot]'" in script
+    for call in ("issues.create(", "issues.update(", "issues.createComment(", "state: 'closed'"):
+        assert call in script
+    # the result reaches the script through the environment, never pasted into its text
+    assert "${{" not in script
+    assert step["env"] == {"RESULT": "${{ needs.plan.outputs.result }}"}
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+@pytest.mark.parametrize(("workflow", "job"), [("plan.yml", "comment"), ("drift.yml", "issue")])
+def test_the_github_scripts_are_valid_javascript(workflow: str, job: str, tmp_path: Path) -> None:
+    script = step_using(load(workflow)["jobs"][job], "actions/github-script")["with"]["script"]
+    # github-script runs the script as the body of an async function.
+    source = tmp_path / "script.js"
+    source.write_text(f"(async function (github, context, core, require) {{\n{script}\n}});\n")
+    result = subprocess.run(["node", "--check", str(source)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+# --- the steps, run: bash -> make -> python -m modules.run -> (fake) terraform ------------------
+
+#: What a step needs of a checkout: make, the locked venv, the app and its config.
+CHECKOUT = ("Makefile", "Pipfile", "Pipfile.lock", ".venv", "main.py", "cdktf.json", "modules", "config", "templates")
+
+
+def checkout(tmp_path: Path, script: dict[str, Any]) -> dict[str, str]:
+    """A checkout in `tmp_path` with a fake terraform first on PATH following `script`
+    (see fake_terraform.py); returns the step environment."""
+    for name in CHECKOUT:
+        (tmp_path / name).symlink_to(ROOT / name)
+    bin_dir = tmp_path / "bin"
+    install_fake_terraform(bin_dir)
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_PROVIDER_MIRROR", "GITHUB_ACTIONS", "MAKEFLAGS")}
+    return {
+        **env, "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}",
+        "KEYCLOAK_AURORA_CONFIG": "config/example.yaml", "FAKE_TF_LOG": str(tmp_path / "calls.jsonl"),
+        "FAKE_TF_SCRIPT": json.dumps(script), "GITHUB_OUTPUT": str(tmp_path / "github-output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "step-summary.md"), "GITHUB_ACTIONS": "true",
+    }
+
+
+def step_script(job: dict[str, Any], name: str) -> str:
+    (step,) = [s for s in steps(job) if s.get("name") == name]
+    return step["run"]
 
 
 def run_step(job: dict[str, Any], name: str, cwd: Path, env: dict[str, str]) -> dict[str, str]:
-    """Run the `run:` block of step `name` with bash as Actions does; return its step outputs."""
-    (step,) = [s for s in steps(job) if s.get("name") == name]
-    output = cwd / f"output-{name}"
-    output.write_text("")
-    result = subprocess.run(
-        ["bash", "-e", "-c", step["run"]], cwd=cwd, capture_output=True, text=True, timeout=300,
-        env={**env, "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(cwd / "step-summary.md")},
+    """Run the `run:` block of step `name` with `bash -e` as Actions does; return its outputs."""
+    Path(env["GITHUB_OUTPUT"]).write_text("")
+    result = subprocess.run(["bash", "-e", "-c", step_script(job, name)], cwd=cwd, capture_output=True, text=True,
+                            timeout=300, env=env, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, f"{name}: {result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return dict(line.split("=", 1) for line in Path(env["GITHUB_OUTPUT"]).read_text().splitlines())
+
+
+def test_the_plan_step_plans_summarizes_and_survives_failed_plans(plan: dict[str, Any], tmp_path: Path) -> None:
+    # GIVEN a checkout of the example (seven stacks) and a terraform that fails two ways:
+    # keycloak-rosa-site-a cannot even init; peering-rosa-site-a's plan fails but saves an
+    # errored plan (as prevent_destroy does)
+    env = checkout(tmp_path, {"keycloak-rosa-site-a:init": {"exit": 1},
+                              "peering-rosa-site-a:plan": {"exit": 1, "changes": True}})
+
+    # WHEN the plan step runs
+    outputs = run_step(plan["jobs"]["plan"], "Plan every stack", tmp_path, env)
+
+    # THEN it recorded the failure for the last step (make exits 2 when its recipe fails),
+    # and wrote and published the summary
+    assert outputs == {"summary": "true", "status": "2"}
+    assert sorted(p.name for p in (tmp_path / "plans").iterdir()) == sorted(
+        f"{stack}.{suffix}" for stack in ("access-rosa-site-a", "access-rosa-site-b", "aurora", "keycloak-rosa-site-b",
+                                          "peering-rosa-site-a", "peering-rosa-site-b") for suffix in ("json", "tfplan")
     )
-    assert result.returncode == 0, f"{name}: {result.stdout[-2000:]}\n{result.stderr[-2000:]}"
-    return dict(line.split("=", 1) for line in output.read_text().splitlines())
-
-
-def test_plan_and_summarize_steps_survive_failed_plans(plan: dict[str, Any], tmp_path: Path) -> None:
-    # GIVEN a checkout with three synthesized stacks and a terraform that fails two ways
-    for stack in ("aurora", "keycloak-a", "peering-a"):
-        (tmp_path / "cdktf.out" / "stacks" / stack).mkdir(parents=True)
-    for name in (".venv", "modules", "config"):
-        (tmp_path / name).symlink_to(ROOT / name)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "terraform").write_text(FAKE_TERRAFORM)
-    (bin_dir / "terraform").chmod(0o755)
-    env = {
-        "PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "KEYCLOAK_AURORA_CONFIG": "config/example.yaml",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-    }
-    job = plan["jobs"]["plan"]
-
-    # WHEN the plan and summarize steps run
-    outputs = run_step(job, "Plan every stack", tmp_path, env)
-    summary = run_step(job, "Summarize", tmp_path, {**env, "FAILED": outputs["failed"]})
-
-    # THEN both failures are recorded, the errored plan is still summarized, nothing else is lost
-    assert outputs == {"failed": "keycloak-a peering-a"}
-    assert summary == {"written": "true"}
-    assert sorted(p.name for p in (tmp_path / "plans").iterdir()) == [
-        "aurora.json", "aurora.tfplan", "peering-a.json", "peering-a.tfplan"
-    ]
     text = (tmp_path / "plan-summary.md").read_text()
     assert text.splitlines()[0] == MARKER
-    assert "> **The plan failed for `keycloak-a`, `peering-a`.**" in text
-    assert "> - `peering-a`: `aws_route.r` will be **replaced**, forced by `destination_cidr_block`" in text
+    assert "> **The plan failed for `keycloak-rosa-site-a`, `peering-rosa-site-a`.**" in text
     assert "- `aurora`: no changes" in text.splitlines()
-    assert "- `keycloak-a`: **plan failed**" in text.splitlines()
+    assert "- `keycloak-rosa-site-a`: **plan failed**" in text.splitlines()
     assert "```mermaid" in text
     assert (tmp_path / "step-summary.md").read_text() == text
+    plans = [json.loads(line)["argv"] for line in (tmp_path / "calls.jsonl").read_text().splitlines()
+             if json.loads(line)["command"] == "plan"]
+    assert len(plans) == 6 and all("-lock=false" in argv for argv in plans)
+
+
+@pytest.mark.parametrize(
+    ("script", "result"),
+    [({}, "clean"), ({"peering-rosa-site-b:plan": {"changes": True}}, "drift"), ({"aurora:init": {"exit": 1}}, "failed")],
+)
+def test_the_drift_step_tells_clean_drift_and_failed_apart(
+    drift: dict[str, Any], tmp_path: Path, script: dict[str, Any], result: str
+) -> None:
+    env = checkout(tmp_path, script)
+    outputs = run_step(drift["jobs"]["plan"], "Plan every stack", tmp_path, env)
+    assert outputs == {"result": result}
+    text = (tmp_path / "plan-summary.md").read_text()
+    if result == "drift":
+        assert "- `peering-rosa-site-b`: 1 to add, 0 to change, 0 to replace, 0 to destroy" in text.splitlines()
+    plans = [json.loads(line)["argv"] for line in (tmp_path / "calls.jsonl").read_text().splitlines()
+             if json.loads(line)["command"] == "plan"]
+    assert plans and all("-lock=false" in argv and "-detailed-exitcode" in argv for argv in plans)
+
+
+def test_a_cancelled_deploy_step_gives_terraform_one_sigint_and_waits(deploy: dict[str, Any], tmp_path: Path) -> None:
+    # GIVEN the deploy step running: bash -> make deploy -> the runner -> terraform apply of
+    # aurora, which runs until interrupted and then takes 1 s to save its state
+    env = checkout(tmp_path, {"aurora:plan": {"changes": True}, "aurora:apply": {"block": True, "stopping": 1.0}})
+    step = subprocess.Popen(["bash", "-e", "-c", step_script(deploy["jobs"]["deploy"], "Deploy every stack")],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    marker = tmp_path / "aurora.apply.started"
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert step.poll() is None and time.monotonic() < deadline, step.communicate()[0][-3000:]
+        time.sleep(0.1)
+
+    # WHEN GitHub cancels the step: SIGINT to the step's shell only, then SIGTERM (compressed
+    # here from 7.5 s to 0.5 s)
+    step.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    step.send_signal(signal.SIGTERM)
+    output, _ = step.communicate(timeout=60)
+    ended = time.time()
+
+    # THEN Terraform got exactly one SIGINT, saved its state, and the step ended after it,
+    # failing; nothing after aurora was started
+    calls = [json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
+    (apply,) = [c for c in calls if c["command"] == "apply"]
+    assert apply["signals"] == ["SIGINT"], output[-3000:]
+    assert (tmp_path / "aurora.stopped").exists()
+    assert ended >= apply["end"]
+    assert step.returncode != 0
+    assert {c["stack"] for c in calls} == {"aurora"}
+    assert "run: SIGTERM: stopping terraform apply (aurora) with SIGINT" in output

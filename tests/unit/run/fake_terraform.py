@@ -1,0 +1,73 @@
+"""A stand-in for the `terraform` binary that records what it was asked and what it felt.
+
+Installed on PATH as `terraform` by `tests/unit/run/conftest.py`. It reads its script from
+`$FAKE_TF_SCRIPT` (JSON): `{"<stack>:<command>": {...}}` with, per stack and subcommand
+(`init`, `plan`, `show`, `apply`):
+
+    exit     exit code (default 0; `plan` defaults to 2, "changes", when `changes` is true)
+    changes  plan: the saved plan has changes (`show` then shows one create)
+    planfile plan: write the -out file (default true)
+    sleep    seconds to take before exiting (default 0)
+    block    wait until SIGINT, then take `stopping` seconds (default 0.5) "saving state",
+             write `<stack>.stopped` into $FAKE_TF_LOG's directory and exit 1
+    ignore   with block: ignore SIGINT altogether (only SIGKILL ends it)
+
+Every call appends one JSON line to `$FAKE_TF_LOG` as it exits: stack, command, argv, pid,
+pgid, start and end times, the signals received and the exit code; and writes
+`<stack>.<command>.started` next to it as it starts (once its signal handlers are in place).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+stack = Path.cwd().name
+command = sys.argv[1] if len(sys.argv) > 1 else ""
+script = json.loads(os.environ.get("FAKE_TF_SCRIPT", "{}")).get(f"{stack}:{command}", {})
+log_path = Path(os.environ["FAKE_TF_LOG"])
+record = {"stack": stack, "command": command, "argv": sys.argv[1:], "pid": os.getpid(), "pgid": os.getpgrp(),
+          "start": time.time(), "signals": []}
+state = {"interrupted": False}
+
+
+def on_signal(signum: int, _frame: object) -> None:
+    record["signals"].append(signal.Signals(signum).name)
+    state["interrupted"] = True
+
+
+for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(sig, signal.SIG_IGN if script.get("ignore") else on_signal)
+(log_path.parent / f"{stack}.{command}.started").write_text(str(os.getpid()))
+
+
+def finish(code: int) -> None:
+    record.update(end=time.time(), exit=code)
+    with log_path.open("a") as log:
+        log.write(json.dumps(record) + "\n")
+    sys.exit(code)
+
+
+if command == "plan":
+    out = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("-out=")), None)
+    if out and script.get("planfile", True):
+        Path(out).write_text(json.dumps({"changes": bool(script.get("changes"))}))
+elif command == "show":
+    saved = json.loads(Path(sys.argv[-1]).read_text())
+    changes = [{"address": "aws_route.r", "mode": "managed", "type": "aws_route", "name": "r",
+                "change": {"actions": ["create"], "before": None, "after": {}, "after_unknown": {}}}]
+    print(json.dumps({"format_version": "1.2", "resource_changes": changes if saved["changes"] else []}))
+
+if script.get("block"):
+    while not state["interrupted"]:
+        time.sleep(0.05)
+    time.sleep(script.get("stopping", 0.5))
+    (log_path.parent / f"{stack}.stopped").write_text("state saved\n")
+    finish(1)
+time.sleep(script.get("sleep", 0))
+default = 2 if command == "plan" and script.get("changes") else 0
+finish(script.get("exit", default))

@@ -1,0 +1,178 @@
+"""`python -m modules.run plan` against a fake terraform: what it runs, in what order, what
+it writes, and its exit codes (Terraform's -detailed-exitcode convention for the whole
+deployment)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from modules.review.markdown import MARKER
+from tests.unit.run.conftest import Workspace
+
+AWS_STACKS = ("aurora", "peering-*")
+
+
+def plan(workspace: Workspace, *args: str):
+    return workspace.run("plan", *args, "--plans-dir", str(workspace.root / "plans"),
+                         "--summary", str(workspace.root / "summary.md"))
+
+
+def summary(workspace: Workspace) -> list[str]:
+    return (workspace.root / "summary.md").read_text().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("script", "flags", "expected"),
+    [
+        ({}, (), 0),
+        ({}, ("--detailed-exitcode",), 0),
+        ({"peering-a:plan": {"changes": True}}, (), 0),
+        ({"peering-a:plan": {"changes": True}}, ("--detailed-exitcode",), 2),
+        ({"peering-a:plan": {"exit": 1}}, (), 1),
+        ({"peering-a:plan": {"exit": 1}, "aurora:plan": {"changes": True}}, ("--detailed-exitcode",), 1),
+        ({"aurora:init": {"exit": 1}}, ("--detailed-exitcode",), 1),
+        ({"aurora:show": {"exit": 1}}, (), 1),
+    ],
+    ids=["clean", "clean-detailed", "changes", "changes-detailed", "failed", "failed-beats-changes",
+         "init-failed", "show-failed"],
+)
+def test_exit_codes(workspace: Workspace, script: dict, flags: tuple[str, ...], expected: int) -> None:
+    workspace.script(**script)
+    result = plan(workspace, *AWS_STACKS, *flags)
+    assert result.returncode == expected, result.stdout + result.stderr
+
+
+def test_every_selected_stack_is_planned_and_summarized(workspace: Workspace) -> None:
+    # GIVEN peering-a has changes and aurora has none
+    workspace.script(**{"peering-a:plan": {"changes": True}})
+
+    # WHEN the AWS stacks are planned with drift semantics
+    result = plan(workspace, *AWS_STACKS, "--detailed-exitcode")
+
+    # THEN keycloak-a was left alone, and each selected stack was initialised, planned, shown
+    assert result.returncode == 2
+    assert sorted(workspace.commands()) == sorted(
+        f"{stack} {command}" for stack in ("aurora", "peering-a") for command in ("init", "plan", "show")
+    )
+    plans = workspace.root / "plans"
+    assert sorted(p.name for p in plans.iterdir()) == ["aurora.json", "aurora.tfplan", "peering-a.json", "peering-a.tfplan"]
+    assert json.loads((plans / "aurora.json").read_text())["resource_changes"] == []
+    # AND the summary is the review's, topology included, naming the changed resource
+    lines = summary(workspace)
+    assert lines[:2] == [MARKER, "## Terraform plan: 2 stacks, 1 with changes"]
+    assert "- `aurora`: no changes" in lines
+    assert "- `peering-a`: 1 to add, 0 to change, 0 to replace, 0 to destroy" in lines
+    assert "| `aws_route.r` | create |  |" in lines
+    assert "```mermaid" in lines
+    assert "run: aurora: no changes" in result.stderr and "run: peering-a: changes" in result.stderr
+
+
+def test_plans_are_speculative_and_lockless_only_when_asked(workspace: Workspace) -> None:
+    plan(workspace, "aurora")
+    plan(workspace, "aurora", "--no-lock")
+    first, second = [c["argv"] for c in workspace.calls() if c["command"] == "plan"]
+    out = str(workspace.root / "plans" / "aurora.tfplan")
+    assert first == ["plan", "-input=false", "-no-color", "-detailed-exitcode", f"-out={out}"]
+    assert second == ["plan", "-input=false", "-no-color", "-detailed-exitcode", "-lock=false", f"-out={out}"]
+    (init,) = {tuple(c["argv"]) for c in workspace.calls() if c["command"] == "init"}
+    assert init == ("init", "-input=false", "-no-color")
+
+
+def test_inits_run_one_at_a_time_and_plans_in_parallel(workspace: Workspace) -> None:
+    # GIVEN every init takes a while, and every plan longer
+    workspace.script(**{f"{stack}:{command}": {"sleep": seconds} for stack in ("aurora", "peering-a", "keycloak-a")
+                        for command, seconds in (("init", 0.3), ("plan", 1.0))})
+
+    # WHEN three stacks are planned three at a time
+    assert plan(workspace, "--parallelism", "3").returncode == 0
+
+    # THEN no two inits overlapped (the plugin cache is not safe for that), but plans did
+    def spans(command: str) -> list[tuple[float, float]]:
+        return sorted((c["start"], c["end"]) for c in workspace.calls() if c["command"] == command)
+
+    inits, plans = spans("init"), spans("plan")
+    assert all(end <= next_start for (_, end), (next_start, _) in zip(inits, inits[1:]))
+    assert any(next_start < end for (_, end), (next_start, _) in zip(plans, plans[1:]))
+
+
+def test_a_failed_plan_is_named_and_its_saved_plan_still_summarized(workspace: Workspace) -> None:
+    # GIVEN peering-a's plan fails but saves a plan (as under prevent_destroy), keycloak-a cannot init
+    workspace.script(**{"peering-a:plan": {"exit": 1, "changes": True}, "keycloak-a:init": {"exit": 1}})
+
+    result = plan(workspace)
+
+    assert result.returncode == 1
+    assert "run: keycloak-a: failed (init)" in result.stderr
+    assert "run: peering-a: failed (plan)" in result.stderr
+    lines = summary(workspace)
+    assert "> **The plan failed for `keycloak-a`, `peering-a`.**" in " ".join(lines)
+    assert "- `keycloak-a`: **plan failed**" in lines
+    assert "- `peering-a`: **plan failed**; planned before failing: 1 to add, 0 to change, 0 to replace, 0 to destroy" in lines
+    assert sorted(p.name for p in (workspace.root / "plans").iterdir()) == [
+        "aurora.json", "aurora.tfplan", "peering-a.json", "peering-a.tfplan"
+    ]
+
+
+def test_stale_plans_of_the_selected_stacks_are_removed_first(workspace: Workspace) -> None:
+    plans = workspace.root / "plans"
+    plans.mkdir()
+    (plans / "aurora.json").write_text("stale")
+    workspace.script(**{"aurora:plan": {"exit": 1, "planfile": False}})
+    assert plan(workspace, "aurora").returncode == 1
+    assert not (plans / "aurora.json").exists()
+    assert "- `aurora`: **plan failed**" in summary(workspace)
+
+
+def test_github_actions_gets_folded_logs_and_error_annotations(workspace: Workspace) -> None:
+    workspace.env["GITHUB_ACTIONS"] = "true"
+    workspace.script(**{"aurora:plan": {"exit": 1}})
+    out = plan(workspace, *AWS_STACKS).stdout.splitlines()
+    assert "::group::aurora: failed (plan)" in out and "::group::peering-a: no changes" in out
+    assert out.count("::endgroup::") == 2
+    assert "::error title=terraform plan failed::stack aurora: see this step's log" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("peering-b",), "no stack matches 'peering-b'; the stacks are: aurora, keycloak-a, peering-a"),
+        (("--parallelism", "0"), "--parallelism must be at least 1"),
+        (("--timeout", "soon"), "'soon' is not a duration such as 300, 45m or 2h"),
+    ],
+)
+def test_a_usage_error_exits_1_never_2(workspace: Workspace, args: tuple[str, ...], message: str) -> None:
+    """2 means "changes" to the drift workflow: a typo must not read as drift."""
+    result = plan(workspace, *args, "--detailed-exitcode")
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert workspace.calls() == []
+
+
+def test_without_a_manifest_it_says_to_synthesize(workspace: Workspace) -> None:
+    (workspace.outdir / "manifest.json").unlink()
+    result = plan(workspace)
+    assert result.returncode == 1
+    assert "manifest.json does not exist: synthesize first" in result.stderr
+
+
+def test_the_runner_itself_starts_no_node(workspace: Workspace) -> None:
+    """It synthesizes by running `python main.py`, never by importing cdktf: given stacks
+    already synthesized, no Node.js process starts (a `node` that records starts is first on PATH)."""
+    bin_dir = Path(workspace.env["PATH"].split(os.pathsep)[0])
+    record = workspace.root / "node-starts"
+    (bin_dir / "node").write_text(f'#!/bin/sh\necho "$@" >> "{record}"\nexit 1\n')
+    (bin_dir / "node").chmod(0o755)
+    assert plan(workspace, *AWS_STACKS).returncode == 0
+    assert not record.exists(), record.read_text()
+
+
+def test_without_terraform_on_path_each_stack_fails_and_says_why(workspace: Workspace) -> None:
+    workspace.env["PATH"] = "/nonexistent"
+    result = plan(workspace, "aurora")
+    assert result.returncode == 1
+    assert "cannot start terraform in " in result.stdout and "No such file or directory" in result.stdout
+    assert "run: aurora: failed (init)" in result.stderr
