@@ -24,7 +24,7 @@ endif
 # (air-gapped machines); without it Terraform uses the public registry.
 TF_RC := .build/terraformrc
 
-.PHONY: help install synth test test-unit test-e2e lint scan render deploy destroy bench docs golden topology-png clean
+.PHONY: help install synth test test-unit test-e2e lint scan render deploy destroy recover bench docs golden topology-png clean
 
 help:
 	@echo "make synth     synthesize every stack of \$$CONFIG (default: config/example.yaml) into cdktf.out/"
@@ -36,6 +36,7 @@ help:
 	@echo "make render    Keycloak CR patches from deployed outputs (OUTPUTS=outputs.json) into rendered/"
 	@echo "make deploy    cdktf deploy every stack (STACKS='aurora peering-*' to pick)"
 	@echo "make destroy   cdktf destroy every stack"
+	@echo "make recover   after an interrupted deploy: name the lock, adopt what it created (STACKS=..., ARGS='--unlock --yes')"
 	@echo "make bench     synth speed and memory benchmark"
 	@echo "make docs      regenerate README.md's config reference from the config model"
 	@echo "make golden    regenerate tests/golden/ (the synthesized JSON of every config; review the diff)"
@@ -99,6 +100,13 @@ deploy: install $(TF_RC)
 destroy: install $(TF_RC)
 	TF_CLI_CONFIG_FILE=$$( [ -s $(TF_RC) ] && echo $(abspath $(TF_RC)) || echo "$$TF_CLI_CONFIG_FILE" ) \
 	  $(CDKTF) destroy $(foreach s,$(STACKS),'$(s)') $(DEPLOY_FLAGS)
+
+# After an interrupted deploy (README "Recover an interrupted deploy"): names a held state
+# lock, writes import blocks for what the apply created (recovery/<deployment>/<stack>.imports.json),
+# lists duplicates. ARGS: --unlock, --delete-duplicates, --yes (no questions).
+recover: .venv/.synced $(TF_RC)
+	TF_CLI_CONFIG_FILE=$$( [ -s $(TF_RC) ] && echo $(abspath $(TF_RC)) || echo "$$TF_CLI_CONFIG_FILE" ) \
+	  pipenv run python -m modules.recover $(foreach s,$(STACKS),'$(s)') $(ARGS)
 
 # The example's topology as a reviewer's browser draws it (needs /usr/bin/chromium).
 topology-png: install
