@@ -13,6 +13,7 @@ from modules.recover.aws import Aws
 from modules.recover.backend import State, StateResource
 from modules.recover.finders import Finder
 from modules.recover.stack import SynthesizedStack
+from tests.golden import GOLDEN_DIR
 from tests.unit.recover.conftest import DEPLOYMENT, REGION, client, identity, tagged, tags, write_stack
 
 STACK = "aurora"
@@ -102,3 +103,16 @@ def test_a_rerun_without_recovery_the_database_keeps_its_network(tmp_path: Path)
 )
 def test_import_ids_of_copies_in_the_state(rtype: str, attributes: dict[str, str], expected: str) -> None:
     assert state_import_id(rtype, attributes) == expected
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_stack_of_kubernetes_objects_only_has_nothing_to_search(tmp_path: Path) -> None:
+    # `make recover` takes every stack by default: a keycloak-* stack holds no AWS resource.
+    directory = tmp_path / "stacks" / "keycloak-rosa-site-a"
+    directory.mkdir(parents=True)
+    (directory / "cdk.tf.json").write_text((GOLDEN_DIR / "example" / "keycloak-rosa-site-a.tf.json").read_text())
+    synthesized = SynthesizedStack.load(directory)
+    analysis = analyze(synthesized, State(), Finder(Aws(), DEPLOYMENT, synthesized), DEPLOYMENT, {})
+    assert analysis.decisions == {} and analysis.import_blocks() == []
+    assert analysis.not_searched == [r.address for r in synthesized.resources]
+    assert all(a.startswith("kubernetes_") for a in analysis.not_searched)
