@@ -24,7 +24,7 @@ endif
 # and points Terraform at that mirror; without it Terraform uses the public registry.
 RUN := pipenv run python -m modules.run
 
-.PHONY: help install synth plan preflight find-vpc test test-unit test-e2e lint scan render deploy destroy bench docs golden topology-png clean
+.PHONY: help install synth plan preflight find-vpc test test-unit test-e2e lint scan render deploy destroy recover bench docs golden topology-png clean
 
 help:
 	@echo "make synth     synthesize every stack of \$$CONFIG (default: config/example.yaml) into cdktf.out/"
@@ -39,6 +39,7 @@ help:
 	@echo "make plan      plan every stack (STACKS='aurora peering-*' to pick) into plans/ and plan-summary.md"
 	@echo "make deploy    apply every stack in dependency order (STACKS to pick, DEPLOY_FLAGS=--auto-approve)"
 	@echo "make destroy   destroy every stack in reverse dependency order"
+	@echo "make recover   after an interrupted deploy: name the lock, adopt what it created (STACKS=..., ARGS='--unlock --yes')"
 	@echo "make bench     synth speed and memory benchmark"
 	@echo "make docs      regenerate README.md's config reference from the config model"
 	@echo "make golden    regenerate tests/golden/ (the synthesized JSON of every config; review the diff)"
@@ -120,6 +121,12 @@ deploy: .venv/.synced
 
 destroy: .venv/.synced
 	$(RUN) destroy $(foreach s,$(STACKS),'$(s)') $(DEPLOY_FLAGS)
+
+# After an interrupted deploy (README "Recover an interrupted deploy"): names a held state
+# lock, writes import blocks for what the apply created (recovery/<deployment>/<stack>.imports.json),
+# lists duplicates. ARGS: --unlock, --delete-duplicates, --yes (no questions).
+recover: .venv/.synced
+	pipenv run python -m modules.recover $(foreach s,$(STACKS),'$(s)') $(ARGS)
 
 # The example's topology as a reviewer's browser draws it (needs /usr/bin/chromium).
 topology-png: install

@@ -5,6 +5,10 @@ The config path comes from `KEYCLOAK_AURORA_CONFIG`, else the cdktf.json context
 exits with status 2 before anything is written. Advice on a valid config (a choice known
 to break later, `modules.config.advice`) is printed to stderr as `warning: ...` lines, and
 the synth goes on.
+
+Recovery files that `make recover` wrote for this deployment
+(`recovery/<aurora.name>/<stack>.imports.json`, or under `$KEYCLOAK_AURORA_RECOVERY_DIR`)
+become Terraform `import` blocks of their stacks; each one is named on stderr.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import sys
 
 from modules import fastsynth
 from modules.config import ConfigError, config_advice, load_config, selected_config_path
+from modules.recover import imports_file
 
 
 def main() -> int:
@@ -40,10 +45,18 @@ def main() -> int:
         # CDKTF_FAST_PROVIDERS=0 gives the stock behaviour.
         gc.disable()
 
-    # Imported only now: a bad config fails in milliseconds, before jsii and Node start.
-    from modules.app import build_app
+    try:
+        imports = imports_file.read_all(imports_file.recovery_dir(), config.aurora.name)
+        for stack, recovery in imports.items():
+            print(f"{recovery.path}: {len(recovery.blocks)} import blocks for stack {stack}", file=sys.stderr)
+        # Imported only now: a bad config fails in milliseconds, before jsii and Node start.
+        from modules.app import build_app
 
-    build_app(config).synth()
+        app = build_app(config, imports=imports)
+    except imports_file.RecoveryFileError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    app.synth()
     if fast:
         # The synth is written. At exit the interpreter still runs a full collection
         # over every object (about 90 ms); frozen objects are skipped. atexit handlers,

@@ -4,20 +4,32 @@
 
 from __future__ import annotations
 
-from cdktf import App
+from collections.abc import Mapping
+
+from cdktf import App, TerraformStack
 
 from modules.access.stack import AccessStack
 from modules.aurora.stack import AuroraStack
 from modules.config import DeploymentConfig
 from modules.keycloak.stack import KeycloakStack
 from modules.peering.stack import PeeringStack
+from modules.recover.import_blocks import add_import_blocks
+from modules.recover.imports_file import RecoveryFile, RecoveryFileError
 from modules.state.stack import StateStack
 
 
-def build_app(config: DeploymentConfig, *, outdir: str | None = None) -> App:
+def build_app(
+    config: DeploymentConfig,
+    *,
+    outdir: str | None = None,
+    imports: Mapping[str, RecoveryFile] | None = None,
+) -> App:
     """An App holding every stack of `config`; call `.synth()` to write Terraform JSON.
 
     `outdir` defaults to what the cdktf CLI passes (CDKTF_OUTDIR), else `cdktf.out`.
+    `imports`: {stack: its recovery file} (`make recover`), default none; a stack the
+    config does not have, or an import target it does not have, is an error
+    (`RecoveryFileError`).
     """
     app = App(outdir=outdir) if outdir else App()
     if config.state.s3 is not None and config.state.s3.bootstrap:
@@ -27,4 +39,9 @@ def build_app(config: DeploymentConfig, *, outdir: str | None = None) -> App:
         peering = PeeringStack(app, config=config, rosa=rosa, aurora=aurora)
         access = AccessStack(app, config=config, rosa=rosa, aurora=aurora) if config.keycloak.uses_pod_roles else None
         KeycloakStack(app, config=config, rosa=rosa, aurora=aurora, peering=peering, access=access)
+    stacks = {child.node.id: child for child in app.node.children if isinstance(child, TerraformStack)}
+    for stack_id, recovery in (imports or {}).items():
+        if stack_id not in stacks:
+            raise RecoveryFileError(f"{recovery.path}: this config has no stack {stack_id}: delete the file")
+        add_import_blocks(stacks[stack_id], recovery)
     return app

@@ -52,6 +52,14 @@ def workspace_name(workspace_prefix: str, stack_id: str) -> str:
     return f"{workspace_prefix}-{stack_id}"
 
 
+# --- tags every taggable resource carries (modules/aws/tagging.py) -----------------
+
+#: Tag naming the deployment a resource belongs to; its value is `aurora.name`.
+DEPLOYMENT_TAG = "keycloak-aurora:deployment"
+#: Tag naming a resource's Terraform address: `<stack>/<type>.<logical id>`.
+ADDRESS_TAG = "keycloak-aurora:address"
+
+
 # --- Aurora resources (guide: "Create an Aurora cluster") ---------------------------
 
 #: Construct id of the writer instance; readers are `reader-1`, `reader-2`, ...

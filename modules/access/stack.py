@@ -61,7 +61,7 @@ class AccessStack(TerraformStack):
             raise ValueError(f"rosa cluster {rosa.name!r} has no oidc_issuer")
 
         spec, keycloak = config.aurora, config.keycloak
-        tag_resources(self, defaults=spec.tags, markers={"RosaCluster": rosa.name})
+        tag_resources(self, deployment=spec.name, defaults=spec.tags, markers={"RosaCluster": rosa.name})
         aws_provider(self, "aws", region=spec.region, aws=config.aws)
         aurora_outputs = stack_outputs(self, "aurora-outputs", config, AURORA_STACK_ID)
         account = DataAwsCallerIdentity(self, "account").account_id

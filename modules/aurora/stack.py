@@ -29,7 +29,7 @@ class AuroraStack(TerraformStack):
         configure_state(self, AURORA_STACK_ID, config)
         aws_provider(self, "aws", region=spec.region, aws=config.aws)
         # Guide: the VPC is tagged AuroraCluster=<name>; here every resource of the stack is.
-        tag_resources(self, defaults=spec.tags, markers={"AuroraCluster": spec.name})
+        tag_resources(self, deployment=spec.name, defaults=spec.tags, markers={"AuroraCluster": spec.name})
 
         # Beyond the guide: one customer-managed key for storage, secret, insights and logs.
         kms_key_arn = spec.kms_key_arn or CustomerManagedKey(

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from cdktf import Fn, Postcondition, TerraformIterator, TerraformProvider, TerraformResourceLifecycle, Token
 from constructs import Construct
 
+from modules.aws.tagging import same_aws_object
 from modules.config import RosaClusterSpec
 from modules.peering import cidr, messages
 from modules.peering.messages import placeholder
@@ -144,7 +145,8 @@ class RosaPeering(Construct):
                 provider=aurora_provider,
                 vpc_peering_connection_id=self.connection.id,
                 auto_accept=True,
-                tags=peering_tags,
+                # One AWS object: the accepter carries the connection's address tag too.
+                tags={**peering_tags, **same_aws_object(self.connection)},
             )
             # Routes wait for acceptance: a route to a pending peering is rejected.
             self.connection_id = accepter.vpc_peering_connection_id

@@ -33,7 +33,7 @@ class PeeringStack(TerraformStack):
 
         spec = config.aurora
         # Every resource carries the deployment's tags and RosaCluster=<name>.
-        tag_resources(self, defaults=spec.tags, markers={"RosaCluster": rosa.name})
+        tag_resources(self, deployment=spec.name, defaults=spec.tags, markers={"RosaCluster": rosa.name})
         # The default provider is the ROSA side (requester); `aurora` the accepter side.
         rosa_provider = aws_provider(
             self, "aws", region=config.rosa_region(rosa), aws=config.aws, role_arn=rosa.role_arn

@@ -33,7 +33,9 @@ class StateStack(TerraformStack):
         s3 = config.state.s3_settings
         local_state(self, STATE_STACK_ID, config)
         aws_provider(self, "aws", region=config.state_region, aws=config.aws)
-        tag_resources(self, defaults=config.aurora.tags, markers={"Purpose": "terraform-state"})
+        tag_resources(
+            self, deployment=config.aurora.name, defaults=config.aurora.tags, markers={"Purpose": "terraform-state"}
+        )
         keep = {"prevent_destroy": True}
 
         key = CustomerManagedKey(

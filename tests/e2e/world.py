@@ -209,7 +209,9 @@ def new_world(moto: MotoServer, terraform_env: dict[str, str], work: Path, data:
     config_path = work / "config.yaml"
     config_path.write_text(yaml.safe_dump(data, sort_keys=False))
     env = aws_env(moto.url, base=terraform_env)
-    env.update(KEYCLOAK_AURORA_CONFIG=str(config_path), CI="true", CDKTF_DISABLE_PLUGIN_CACHE_ENV="1")
+    # Recovery files of this world only: never the checkout's recovery/ (make recover).
+    env.update(KEYCLOAK_AURORA_CONFIG=str(config_path), CI="true", CDKTF_DISABLE_PLUGIN_CACHE_ENV="1",
+               KEYCLOAK_AURORA_RECOVERY_DIR=str(work / "recovery"))
     world = Deployment(
         moto=moto, env=env, config_path=config_path, outdir=work / "cdktf.out",
         outputs_file=work / "outputs.json", rosa=rosa or {},

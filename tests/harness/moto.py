@@ -49,7 +49,7 @@ class MotoServer:
     @classmethod
     @contextlib.contextmanager
     def start(
-        cls, log_dir: Path | None = None, timeout: float = 30.0
+        cls, log_dir: Path | None = None, timeout: float = 30.0, hold_dir: Path | None = None
     ) -> Iterator[MotoServer]:
         """Launch a server on a free port and yield it once it answers HTTP.
 
@@ -57,13 +57,16 @@ class MotoServer:
         the log can be read). Waits at most ``timeout`` seconds (default 30)
         and raises ``RuntimeError`` with the log tail if the server does not
         come up. The server is stopped when the ``with`` block exits.
+        ``hold_dir`` (default none): hold the responses to the actions named by
+        files there (``tests.harness.moto_server._hold``).
         """
         log_dir = Path(log_dir or tempfile.mkdtemp(prefix="moto-"))
         log_path = log_dir / "moto.log"
         port = _free_port()
+        hold = ["--hold-dir", str(hold_dir)] if hold_dir is not None else []
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "tests.harness.moto_server", "--port", str(port)],
+                [sys.executable, "-m", "tests.harness.moto_server", "--port", str(port), *hold],
                 cwd=REPO_ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -25,11 +25,27 @@ Patches:
   classes, in the region asked, as AWS does (``make preflight`` asks them).
   See :func:`_patch_rds_engine_offerings`.
 
+* Creating a DB subnet group under a name in use replaces the group (its
+  subnets, even in another VPC); real RDS refuses with
+  ``DBSubnetGroupAlreadyExists``. See :func:`_patch_rds_subnet_group_names`.
+
+* ``ModifyDBCluster`` with ``ManageMasterUserPassword=true`` on a cluster whose
+  password RDS already manages makes a new secret; RDS creates one only when
+  management is turned on. The provider sends it after an import (it cannot read
+  the flag back), and the new ARN broke the apply of the secret's rotation. See
+  :func:`_patch_rds_managed_password_kept`.
+
 Requests are served one at a time (:func:`_serialize_requests`): moto's
 backends are plain dicts without locks, and its threaded server once answered
 the second of two concurrent ``AuthorizeSecurityGroupIngress`` calls with
 ``InvalidPermission.Duplicate``; a request that fails half-done can also make
 the SDK retry a create that already happened. AWS serialises such calls itself.
+
+A test can hold a response (``--hold-dir DIR``, :func:`_hold`): while a file
+``DIR/<Action>`` exists, every response to that action (``CreateRoute``, ...) waits,
+after the action ran and outside the serializing lock, until the file is removed;
+``DIR/<Action>.held`` exists while one waits. So a test can kill a deploy at a known
+point: the object exists in the emulator, Terraform has not heard of it.
 
 Environment set before moto is imported:
 
@@ -51,6 +67,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 
 def _patch_rds_scaling_configuration_info() -> None:
@@ -275,6 +292,45 @@ def _patch_rds_engine_offerings() -> None:
     RDSResponse.describe_orderable_db_instance_options = describe_orderable_db_instance_options  # type: ignore[method-assign]
 
 
+def _patch_rds_subnet_group_names() -> None:
+    """Refuse a DB subnet group whose name is taken, as RDS does.
+
+    moto stores the new group over the old one, so a deploy run again after an
+    interrupted one (issue #16) would silently move the existing database's subnet
+    group into the second, empty VPC; on AWS that deploy fails on the name.
+    """
+    from moto.rds.exceptions import RDSClientError
+    from moto.rds.models import RDSBackend
+
+    original = RDSBackend.create_subnet_group
+
+    def create_subnet_group(self: RDSBackend, subnet_name: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if subnet_name in self.subnet_groups:
+            raise RDSClientError("DBSubnetGroupAlreadyExists", f"The DB subnet group '{subnet_name}' already exists.")
+        return original(self, subnet_name, *args, **kwargs)
+
+    RDSBackend.create_subnet_group = create_subnet_group  # type: ignore[method-assign]
+
+
+def _patch_rds_managed_password_kept() -> None:
+    """Keep a cluster's managed master secret when ``ManageMasterUserPassword=true``
+    asks for what is already so (the secret's key may still change)."""
+    from moto.rds.models import RDSBackend
+
+    original = RDSBackend.modify_db_cluster
+
+    def modify_db_cluster(self: RDSBackend, kwargs: dict):  # type: ignore[no-untyped-def,type-arg]
+        cluster = self.clusters.get(kwargs.get("db_cluster_identifier"))
+        if kwargs.get("manage_master_user_password") and getattr(cluster, "master_user_secret", None) is not None:
+            kwargs.pop("manage_master_user_password")
+            key = kwargs.pop("master_user_secret_kms_key_id", None)
+            if key is not None:
+                cluster.master_user_secret.secret.kms_key_id = key
+        return original(self, kwargs)
+
+    RDSBackend.modify_db_cluster = modify_db_cluster  # type: ignore[method-assign]
+
+
 def _owned_by_a_service(secret) -> bool:  # type: ignore[no-untyped-def]
     """Whether a secret is managed by an AWS service (RDS sets this tag on its secrets)."""
     return any(t.get("Key") == "aws:secretsmanager:owningService" for t in (secret.tags or []))
@@ -288,14 +344,35 @@ def apply_patches() -> None:
     _patch_rds_performance_insights()
     _patch_managed_secret_rotation()
     _patch_rds_engine_offerings()
+    _patch_rds_subnet_group_names()
+    _patch_rds_managed_password_kept()
 
 
-def _serialize_requests() -> None:
+def _hold(hold_dir: Path, body: list[bytes]) -> None:
+    """Wait while a file in ``hold_dir`` names the action this is the response to (the
+    query/XML protocols answer ``<Action>Response``)."""
+    import time
+
+    if not hold_dir.is_dir():
+        return
+    head = b"".join(body)[:400]
+    for flag in hold_dir.iterdir():
+        if flag.suffix or f"<{flag.name}Response".encode() not in head:
+            continue
+        marker = hold_dir / f"{flag.name}.held"
+        marker.touch()
+        while flag.exists():
+            time.sleep(0.1)
+        marker.unlink(missing_ok=True)
+
+
+def _serialize_requests(hold_dir: Path | None = None) -> None:
     """Let moto's threaded server run one request through moto at a time.
 
     Connections are still accepted and their request lines and headers
     parsed concurrently, but the application (which reads the request body)
-    and the response body it returns run under one lock.
+    and the response body it returns run under one lock. With ``hold_dir``,
+    responses are held as :func:`_hold` says, outside the lock.
     """
     import threading
 
@@ -307,7 +384,10 @@ def _serialize_requests() -> None:
     def serialized(app):  # type: ignore[no-untyped-def]
         def application(environ, start_response):  # type: ignore[no-untyped-def]
             with lock:
-                return list(app(environ, start_response))
+                body = list(app(environ, start_response))
+            if hold_dir is not None:
+                _hold(hold_dir, body)
+            return body
 
         return application
 
@@ -318,13 +398,15 @@ def _serialize_requests() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Parse ``--port`` (required) and serve moto on 127.0.0.1 until signalled."""
+    """Parse ``--port`` (required) and ``--hold-dir`` and serve moto on 127.0.0.1 until
+    signalled."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--hold-dir", type=Path, help="hold responses to the actions named by files here")
     args = parser.parse_args(argv)
 
     apply_patches()
-    _serialize_requests()
+    _serialize_requests(args.hold_dir)
 
     from moto.server import main as moto_main
 

@@ -84,7 +84,12 @@ def test_keycloaks_role_trusts_exactly_keycloaks_service_account(site_a: dict[st
     role = by_path(site_a, "aws_iam_role")["access-rosa-site-a/keycloak-role/role"]
     assert role["name"] == "keycloak-aurora-rosa-site-a-keycloak"
     assert role["assume_role_policy"] == "${data.aws_iam_policy_document.keycloak-role_trust_003C50B8.json}"
-    assert role["tags"] == {"Name": "keycloak-aurora-rosa-site-a-keycloak", "RosaCluster": "rosa-site-a"}
+    assert role["tags"] == {
+        "Name": "keycloak-aurora-rosa-site-a-keycloak",
+        "RosaCluster": "rosa-site-a",
+        "keycloak-aurora:deployment": "keycloak-aurora",
+        "keycloak-aurora:address": "access-rosa-site-a/aws_iam_role.keycloak-role_2B28C24F",
+    }
 
 
 def test_keycloaks_role_may_connect_as_its_database_user_and_nothing_else(site_a: dict[str, Any]) -> None:

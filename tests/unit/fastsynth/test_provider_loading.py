@@ -412,7 +412,7 @@ def test_switch_also_governs_main_garbage_collector(switch, gc_enabled, tmp_path
         "import gc, sys, types, main\n"
         "print(gc.isenabled())\n"
         "app = type('App', (), {'synth': lambda self: None})()\n"
-        "sys.modules['modules.app'] = types.SimpleNamespace(build_app=lambda config: app)\n"
+        "sys.modules['modules.app'] = types.SimpleNamespace(build_app=lambda config, **options: app)\n"
         "main.main()\n"
         "print(gc.isenabled())\n"
     )

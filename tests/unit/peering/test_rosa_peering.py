@@ -9,6 +9,7 @@ import pytest
 
 from modules.config import RosaClusterSpec
 from modules.peering import cidr
+from modules.naming import ADDRESS_TAG
 from tests.conftest import construct_json, data_sources, only, resources
 
 AURORA_REGION = "eu-west-1"
@@ -203,7 +204,12 @@ def test_otherwise_the_aurora_side_accepts(rosa: dict[str, Any], rosa_region: st
     accepter = only(stack, "aws_vpc_peering_connection_accepter")
     assert accepter["provider"] == "aws.aurora"
     assert accepter["auto_accept"] is True
-    assert accepter["tags"] == connection["tags"]
+    # One AWS object: the accepter names the connection's address (the stack's aspect adds
+    # the same address tag to the connection, tests/unit/aws/test_tagging.py).
+    (connection_id,) = resources(stack, "aws_vpc_peering_connection")
+    assert accepter["tags"] == {
+        **connection["tags"], ADDRESS_TAG: f"test/aws_vpc_peering_connection.{connection_id}"
+    }
     # Routes wait for the acceptance.
     for route in resources(stack, "aws_route").values():
         assert route["vpc_peering_connection_id"].startswith("${aws_vpc_peering_connection_accepter.")

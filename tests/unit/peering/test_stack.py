@@ -94,7 +94,12 @@ def test_same_account_and_region_auto_accepts(site_a: dict[str, Any]) -> None:
     assert connection["peer_vpc_id"] == f"{REMOTE}.vpc_id}}"
     assert "peer_region" not in connection
     assert resources(site_a, "aws_vpc_peering_connection_accepter") == {}
-    assert connection["tags"] == {"Name": "rosa-site-a-to-aurora", "RosaCluster": "rosa-site-a"}
+    assert connection["tags"] == {
+        "Name": "rosa-site-a-to-aurora",
+        "RosaCluster": "rosa-site-a",
+        "keycloak-aurora:deployment": "keycloak-aurora",
+        "keycloak-aurora:address": "peering-rosa-site-a/aws_vpc_peering_connection.peering_connection_E7A626F9",
+    }
 
 
 def test_other_region_uses_an_accepter_with_the_same_tags(synth: Synth, config_data: dict[str, Any]) -> None:
@@ -109,7 +114,11 @@ def test_other_region_uses_an_accepter_with_the_same_tags(synth: Synth, config_d
     accepter = only(stack, "aws_vpc_peering_connection_accepter")
     assert accepter["provider"] == "aws.aurora"
     assert accepter["auto_accept"] is True
+    # One AWS object, one set of tags: both name the connection's address.
     assert accepter["tags"] == connection["tags"]
+    assert accepter["tags"]["keycloak-aurora:address"] == (
+        "peering-rosa-site-a/aws_vpc_peering_connection.peering_connection_E7A626F9"
+    )
     # Routes wait for the acceptance.
     accepted = "${aws_vpc_peering_connection_accepter.peering_accepter_27D39713.vpc_peering_connection_id}"
     assert {r["vpc_peering_connection_id"] for r in resources(stack, "aws_route").values()} == {accepted}
