@@ -254,3 +254,25 @@ def test_without_a_restore_a_past_point_in_time_restore_is_left_alone() -> None:
     body = only(cluster(), "aws_rds_cluster")
     assert body["lifecycle"]["ignore_changes"] == ["restore_to_point_in_time"]
     assert "snapshot_identifier" not in body and "restore_to_point_in_time" not in body
+
+
+def bodies(stack: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f"{rtype}.{name}": body for rtype, items in stack["resource"].items() for name, body in items.items()}
+
+
+@pytest.mark.parametrize("readers_first", [False, True])
+def test_adding_a_reader_touches_only_that_instance(readers_first: bool) -> None:
+    before = bodies(cluster(reader_count=1, readers_first=readers_first))
+    after = bodies(cluster(reader_count=2, readers_first=readers_first))
+    (added,) = set(after) - set(before)
+    assert after[added]["identifier"] == "kc-reader-2"
+    assert set(before) <= set(after)
+    changed = {address for address in before if before[address] != after[address]}
+    if readers_first:
+        # the writer also waits for the new reader: `depends_on` plans no change
+        (writer,) = changed
+        assert {k: v for k, v in after[writer].items() if k != "depends_on"} == {
+            k: v for k, v in before[writer].items() if k != "depends_on"
+        }
+    else:
+        assert changed == set()
