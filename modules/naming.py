@@ -82,9 +82,10 @@ def instance_identifier(cluster_name: str, instance_id: str) -> str:
     return f"{cluster_name}-{instance_id}"
 
 
-def final_snapshot_identifier(cluster_name: str) -> str:
-    """`<name>-final`: the snapshot RDS takes when the cluster is destroyed."""
-    return f"{cluster_name}-final"
+def final_snapshot_identifier(cluster_name: str, suffix: str) -> str:
+    """`<name>-final-<suffix>`: the snapshot RDS takes when the cluster is destroyed; the
+    suffix (a Terraform expression in the stack) is new for every cluster created."""
+    return f"{cluster_name}-final-{suffix}"
 
 
 def subnet_group_name(cluster_name: str) -> str:

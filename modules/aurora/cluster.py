@@ -8,17 +8,26 @@ Secrets Manager.
 
 Construct ids are Terraform addresses: `cluster`, `writer`, `reader-1`, `reader-2`, ...
 Renaming one replaces a database instance.
+
+Day 2 (README "Day 2"): a major engine upgrade is one in-place apply (the parameter group,
+named after the major, is created before the old one is deleted); instance changes roll
+(`readers_first`); every cluster created gets a final snapshot name of its own; a cluster
+can be created from a snapshot or a point in time (`restore`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from cdktf import Fn, Op, Precondition, TerraformProviderGeneratorMetadata, TerraformResource
 from constructs import Construct
 
 from modules import naming
+from modules.aurora.engine_version import engine_version_preconditions, number
 from modules.aurora.master_password import master_password_variable
 from modules.aurora.network import AuroraNetwork
 from modules.aws.iam import service_role
-from modules.config import AuroraSpec, PasswordMode
+from modules.config import AuroraSpec, PasswordMode, RestoreSpec
 from modules.providers import (
     CloudwatchLogGroup,
     IamRolePolicyAttachment,
@@ -51,7 +60,12 @@ class AuroraCluster(Construct):
         # database, before anything is deleted. RDS deletion protection alone is not
         # enough: `terraform destroy` would delete every instance first and only then fail
         # on the cluster (terraform-provider-aws #23572), an outage.
-        protect = {"prevent_destroy": True} if spec.deletion_protection else None
+        protect: dict[str, Any] = {"prevent_destroy": True} if spec.deletion_protection else {}
+        # With auto minor upgrades on, AWS moves the minor version itself; Terraform must
+        # not plan it back (AWS refuses a downgrade at apply: "Cannot upgrade
+        # aurora-postgresql from 16.9 to 16.8"). `engine_version_preconditions` refuses the
+        # upgrades this would hide.
+        follow_aws = ["engine_version"] if spec.auto_minor_version_upgrade else []
 
         password: dict[str, object]
         if spec.master_password is PasswordMode.MANAGED:
@@ -75,6 +89,8 @@ class AuroraCluster(Construct):
         # `availability_zones` is deliberately not set: AWS adds a third AZ of its own
         # choosing to the cluster's storage, so a configured list never matches what it
         # reads back and every plan would replace the cluster. The instances pin the AZs.
+        # `allow_major_version_upgrade` only permits a major change of `engine_version`
+        # (ModifyDBCluster refuses one without it); it never starts one.
         self.cluster = RdsCluster(
             self,
             "cluster",
@@ -95,20 +111,25 @@ class AuroraCluster(Construct):
             backup_retention_period=spec.backup_retention_days,
             copy_tags_to_snapshot=True,
             deletion_protection=spec.deletion_protection,
-            lifecycle=protect,
+            allow_major_version_upgrade=True,
+            apply_immediately=spec.apply_immediately,
+            lifecycle=self._cluster_lifecycle(spec, protect, follow_aws),
             depends_on=[log_group],
             # The guide's demo has no final snapshot; Keycloak's users and credentials
             # deserve one. AWS refuses a destroy without a name for it.
             skip_final_snapshot=not spec.final_snapshot,
-            final_snapshot_identifier=naming.final_snapshot_identifier(spec.name) if spec.final_snapshot else None,
+            final_snapshot_identifier=self._final_snapshot_identifier(spec) if spec.final_snapshot else None,
             tags={"Name": spec.name},
+            **self._restore_source(spec.restore),
             **password,
         )
 
         monitoring_role_arn = self._monitoring_role(spec) if spec.monitoring_interval else None
         insights = spec.performance_insights and naming.supports_performance_insights(spec.instance_class)
 
-        def instance(id_: str, az: str, tier: int) -> RdsClusterInstance:
+        def instance(
+            id_: str, az: str, tier: int, preconditions: list[Precondition], after: list[RdsClusterInstance]
+        ) -> RdsClusterInstance:
             return RdsClusterInstance(
                 self,
                 id_,
@@ -128,7 +149,14 @@ class AuroraCluster(Construct):
                 monitoring_interval=spec.monitoring_interval,
                 monitoring_role_arn=monitoring_role_arn,
                 copy_tags_to_snapshot=True,
-                lifecycle=protect,
+                apply_immediately=spec.apply_immediately,
+                depends_on=after or None,
+                lifecycle={
+                    **protect,
+                    **({"ignore_changes": follow_aws} if follow_aws else {}),
+                    **({"precondition": preconditions} if preconditions else {}),
+                }
+                or None,
                 tags={"Name": naming.instance_identifier(spec.name, id_)},
             )
 
@@ -143,16 +171,112 @@ class AuroraCluster(Construct):
                 rotation_rules={"automatically_after_days": spec.secret_rotation_days},
             )
 
+        # One dependency between the writer and the readers; its direction is
+        # `aurora.readers_first` (see the README, "Day 2"). Terraform walks one graph for
+        # creates and updates alike, and they want opposite directions. Creating a
+        # cluster, the writer must come first: the first instance created in an Aurora
+        # cluster becomes its writer, whatever its name. Changing instances (a class change
+        # restarts each), the readers should change first, side by side, and the writer
+        # last: never all at once. Nothing in a plan tells the two apart before the graph
+        # is built, so the config says which one this deploy is: off (the default, what a
+        # new cluster needs) makes each reader wait for the writer; on makes the writer
+        # wait for every reader. `depends_on` changes no address and plans no change. On,
+        # a reader refuses to be created into a cluster without instances
+        # (`_readers_first_guard`), so a forgotten switch cannot make a reader the writer.
+        #
         # Promotion tier 0 for the writer: should it be replaced by a reader during a
-        # failover and come back, it is the first choice to take over again.
-        self.writer = instance(naming.WRITER_ID, spec.subnets[0].availability_zone, 0)
-        self.readers = [
-            instance(reader_id, az, 1)
-            for reader_id, az in zip(naming.reader_ids(spec.reader_count), naming.reader_availability_zones(spec))
+        # failover and come back, it is the first choice to take over again. It carries
+        # the engine version check: Terraform decides it while planning (see
+        # `modules.aurora.engine_version`), before any resource changes.
+        placement = list(zip(naming.reader_ids(spec.reader_count), naming.reader_availability_zones(spec)))
+        writer_checks = engine_version_preconditions(spec, deployed_version=self.cluster.engine_version_actual)
+        writer_az = spec.subnets[0].availability_zone
+        if spec.readers_first:
+            self.readers = [instance(rid, az, 1, self._readers_first_guard(spec), []) for rid, az in placement]
+            self.writer = instance(naming.WRITER_ID, writer_az, 0, writer_checks, self.readers)
+        else:
+            self.writer = instance(naming.WRITER_ID, writer_az, 0, writer_checks, [])
+            self.readers = [instance(rid, az, 1, [], [self.writer]) for rid, az in placement]
+
+    def _readers_first_guard(self, spec: AuroraSpec) -> list[Precondition]:
+        """With `readers_first`, a reader is created only into a cluster that has instances.
+
+        On an existing cluster `cluster_members` is known while planning and never empty;
+        on a new one Terraform checks it after creating the cluster, before the first
+        reader, and the check fails: nothing but the empty cluster was created.
+        """
+        if not spec.readers_first:
+            return []
+        return [
+            Precondition(
+                condition=Op.gt(Fn.length_of(self.cluster.cluster_members), number(0)),
+                error_message=(
+                    f"Refused: aurora.readers_first is on, but cluster {spec.name} has no instance yet. The "
+                    "first instance created becomes the writer, and readers_first creates the readers first. "
+                    "Deploy a new cluster with aurora.readers_first: false, then turn it on."
+                ),
+            )
         ]
 
+    @staticmethod
+    def _cluster_lifecycle(spec: AuroraSpec, protect: dict[str, Any], follow_aws: list[str]) -> dict[str, Any] | None:
+        """`prevent_destroy` with protection; what Terraform must leave as AWS has it."""
+        # A point-in-time restore's block is ForceNew: removed from the config, it would
+        # replace the cluster. Ignored while the config has no restore, removing
+        # `aurora.restore` after the restore changes nothing; a restore added later still
+        # plans (and so shows) a new cluster. `snapshot_identifier` needs no such care: the
+        # provider suppresses its removal.
+        ignore = [*follow_aws, *([] if spec.restore else ["restore_to_point_in_time"])]
+        return {**protect, **({"ignore_changes": ignore} if ignore else {})} or None
+
+    @staticmethod
+    def _restore_source(restore: RestoreSpec | None) -> dict[str, Any]:
+        """The cluster arguments creating it from `restore` (a snapshot, or another
+        cluster's backups at a point in time); none without."""
+        if restore is None:
+            return {}
+        if restore.snapshot is not None:
+            return {"snapshot_identifier": restore.snapshot}
+        when = (
+            {"use_latest_restorable_time": True}
+            if restore.point_in_time == "latest"
+            else {"restore_to_time": restore.point_in_time}
+        )
+        return {"restore_to_point_in_time": {"source_cluster_identifier": restore.source_cluster, **when}}
+
+    def _final_snapshot_identifier(self, spec: AuroraSpec) -> str:
+        """`<name>-final-<8 hex>`, the suffix new for every cluster created.
+
+        A fixed `<name>-final` makes the second destroy of a re-created cluster fail
+        (`DBClusterSnapshotAlreadyExists`) and leave the cluster running. The suffix is the
+        start of the id (a random UUID) of a built-in `terraform_data` resource: fixed once
+        created, new when the stack is created again after a destroy; no provider needed.
+        The cluster cannot use its own `cluster_resource_id` (a self-reference). On a
+        cluster created before the suffix, the new name is a state-only update (the provider
+        sends no ModifyDBCluster for `final_snapshot_identifier`).
+        """
+        # A plain TerraformResource, not cdktf's DataResource: that class adds a synth-time
+        # check that runs `terraform version`, which would make every synth need a terraform
+        # binary (and pay for a process); the project already requires Terraform >= 1.4.
+        suffix = TerraformResource(
+            self,
+            "final-snapshot-suffix",
+            terraform_resource_type="terraform_data",
+            terraform_generator_metadata=TerraformProviderGeneratorMetadata(provider_name="terraform"),
+        )
+        return naming.final_snapshot_identifier(spec.name, Fn.substr(suffix.get_string_attribute("id"), 0, 8))
+
     def _parameter_group(self, spec: AuroraSpec) -> RdsClusterParameterGroup:
-        """TLS-only connections, and statement logging that keeps data out of the logs."""
+        """TLS-only connections, and statement logging that keeps data out of the logs.
+
+        Named after the engine major, so a major upgrade needs a new group (its family is
+        the major's). `create_before_destroy`: the new group is created, the cluster moves
+        to it, and the old one is deleted last; without it Terraform deletes the old group
+        first, which AWS refuses while the cluster uses it ("One or more database instances
+        are still members of this parameter group"). The description must stay the same for
+        every major: it is ForceNew too, and a new description under the same name would
+        clash with the group still in place.
+        """
         return RdsClusterParameterGroup(
             self,
             "parameter-group",
@@ -168,6 +292,7 @@ class AuroraCluster(Construct):
                 # Statements slower than a second, for tuning.
                 {"name": "log_min_duration_statement", "value": "1000"},
             ],
+            lifecycle={"create_before_destroy": True},
         )
 
     def _monitoring_role(self, spec: AuroraSpec) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
@@ -42,6 +43,8 @@ _OIDC_ISSUER = re.compile(r"^https://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 ENGINE_VERSION = re.compile(r"^(\d+)\.(\d+)(\.\d+)?$")
+#: A DB cluster snapshot: its identifier (automated ones start with `rds:`) or its ARN.
+CLUSTER_SNAPSHOT = re.compile(r"^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster-snapshot:)?(rds:)?[A-Za-z][A-Za-z0-9-]{0,254}$")
 S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 TFC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,90}$")
 #: EC2 tag keys and values: letters, digits and `_.:/=+-@` (keys also spaces), at most
@@ -138,6 +141,23 @@ def _oidc_issuer(value: str) -> str:
     return value
 
 
+def _restore_time(value: Any) -> str:
+    """`latest`, or a UTC time as RDS takes it (`2026-11-28T09:30:00Z`). YAML reads an
+    unquoted timestamp as a datetime: one in UTC is accepted and written back the same way."""
+    rule = "must be 'latest' or a UTC time such as 2026-11-28T09:30:00Z"
+    if isinstance(value, datetime):
+        if value.utcoffset() is None or value.utcoffset().total_seconds() != 0:
+            raise ValueError(rule)
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value == "latest":
+        return value
+    try:
+        datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+    except (TypeError, ValueError):
+        raise ValueError(rule) from None
+    return value
+
+
 def duration_seconds(value: str) -> int:
     """Seconds of a Go-style duration such as 1h30m (hours, minutes, seconds only)."""
     units = {"h": 3600, "m": 60, "s": 1}
@@ -152,6 +172,7 @@ Duration = Annotated[str, AfterValidator(_duration)]
 DbUser = Annotated[str, AfterValidator(_db_user)]
 OidcIssuer = Annotated[str, AfterValidator(_oidc_issuer)]
 LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
+RestoreTime = Annotated[str, BeforeValidator(_restore_time)]
 Cidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_ipv4_network)]
 K8sName = Annotated[
     str,

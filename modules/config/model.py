@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from modules.config.errors import ConfigError
 from modules.config.fields import (
+    CLUSTER_SNAPSHOT,
     DEFAULT_ENGINE_VERSION,
     ENDPOINT_SERVICES,
     ENGINE_VERSION,
@@ -35,6 +36,7 @@ from modules.config.fields import (
     OidcIssuer,
     RdsIdentifier,
     Region,
+    RestoreTime,
     StackName,
     pattern,
 )
@@ -86,6 +88,39 @@ class PasswordMode(str, Enum):
     VARIABLE = "variable"
 
 
+class RestoreSpec(_Model):
+    """Where a new cluster's data comes from: a cluster snapshot, or another cluster's
+    backups at a point in time. Either way RDS creates a new cluster (new endpoints, a new
+    master secret); the instances are then created as usual."""
+
+    snapshot: Annotated[
+        str, AfterValidator(pattern(CLUSTER_SNAPSHOT, "must be a DB cluster snapshot identifier or ARN"))
+    ] | None = Field(
+        default=None,
+        description="DB cluster snapshot (identifier or ARN) to create the cluster from, e.g. the "
+        "`<name>-final-<suffix>` a destroy left; its master username wins (keep `master_username` the same) and "
+        "its KMS key must still be usable",
+    )
+    source_cluster: RdsIdentifier | None = Field(
+        default=None,
+        description="cluster whose automated backups to restore to `point_in_time`; it must still exist, under "
+        "another name than `aurora.name`. Engine version, database name and master username come from it",
+    )
+    point_in_time: RestoreTime | None = Field(
+        default=None,
+        description="with `source_cluster`: `latest` (its latest restorable time) or a UTC time "
+        "`YYYY-MM-DDTHH:MM:SSZ` within its backup retention",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "RestoreSpec":
+        if (self.snapshot is None) == (self.source_cluster is None):
+            raise ValueError("give exactly one of snapshot, source_cluster")
+        if (self.source_cluster is None) != (self.point_in_time is None):
+            raise ValueError("point_in_time is given if and only if source_cluster is")
+        return self
+
+
 class AuroraSpec(_Model):
     """The Aurora cluster and its network (guide: "Create an Aurora cluster")."""
 
@@ -119,7 +154,22 @@ class AuroraSpec(_Model):
     reader_count: int = Field(default=1, description="readers besides the writer, round-robin over the other AZs; at least 1")
     port: int = Field(default=5432, ge=1150, le=65535, description="PostgreSQL port, 1150-65535")
     auto_minor_version_upgrade: bool = Field(
-        default=False, description="off, as the guide sets it, so upgrades happen when you choose"
+        default=False,
+        description="off, as the guide sets it, so upgrades happen when you choose. On, AWS upgrades minor "
+        "versions itself and Terraform ignores `engine_version` (a deployed version newer than the config plans "
+        "no change); a major upgrade then needs it off for that apply",
+    )
+    apply_immediately: bool = Field(
+        default=False,
+        description="apply engine upgrades, instance class and other cluster or instance changes at deploy "
+        "time; off, RDS applies them in the next maintenance window",
+    )
+    readers_first: bool = Field(
+        default=False,
+        description="on an existing cluster, modify every reader before the writer (class changes restart each "
+        "instance): the writer waits for the readers. Off, the writer goes first. Leave it off to create a "
+        "cluster: the first instance created becomes the writer, and with it on the readers come first (the "
+        "apply stops before creating one)",
     )
     secret_rotation_days: int = Field(
         default=7,
@@ -153,14 +203,25 @@ class AuroraSpec(_Model):
     )
     final_snapshot: bool = Field(
         default=True,
-        description="keep snapshot `<name>-final` when the cluster is destroyed; false deletes the data with the "
-        "cluster",
+        description="keep snapshot `<name>-final-<suffix>` when the cluster is destroyed (the suffix is new for "
+        "every cluster created, so a re-created cluster's snapshot never collides); false deletes the data with "
+        "the cluster",
+    )
+    restore: RestoreSpec | None = Field(
+        default=None,
+        description="create the cluster from a snapshot or a point in time; changing it later makes a new "
+        "cluster, removing it changes nothing",
+        json_schema_extra=shown_default("none: an empty database"),
     )
     tags: dict[str, str] = Field(default_factory=dict, description="added to every taggable resource of every stack")
 
     @property
     def engine_major(self) -> int:
         return int(self.engine_version.split(".")[0])
+
+    @property
+    def engine_minor(self) -> int:
+        return int(self.engine_version.split(".")[1])
 
 
 # --- ROSA clusters -----------------------------------------------------------------

@@ -85,6 +85,17 @@ def _engine_major_supported(config: DeploymentConfig) -> Iterator[str]:
         )
 
 
+def _restore_from_another_cluster(config: DeploymentConfig) -> Iterator[str]:
+    # A point-in-time restore reads the source's backups while creating the new cluster:
+    # both exist at once, so they cannot share an identifier.
+    restore = config.aurora.restore
+    if restore is not None and restore.source_cluster == config.aurora.name:
+        yield (
+            f"aurora.restore.source_cluster = {restore.source_cluster!r}: must differ from aurora.name "
+            "(the source still exists while the restored cluster is created; restore under a new name)"
+        )
+
+
 def _rosa_names_unique(config: DeploymentConfig) -> Iterator[str]:
     seen: dict[str, int] = {}
     for i, cluster in enumerate(config.rosa_clusters):
@@ -202,6 +213,7 @@ RULES: tuple[Rule, ...] = (
     _subnets_disjoint,
     _reader_count,
     _engine_major_supported,
+    _restore_from_another_cluster,
     _rosa_names_unique,
     _machine_cidrs_disjoint,
     _refresh_shorter_than_rotation,

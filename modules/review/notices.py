@@ -9,13 +9,31 @@ addresses and attribute names, never values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from modules.naming import ACCESS_STACK_PREFIX
+from modules.naming import ACCESS_STACK_PREFIX, WRITER_ID
 from modules.review.plan import ResourceChange, StackPlan
 from modules.review.text import code
 
 Notice = Callable[[Sequence[StackPlan]], list[str]]
+
+
+def major_engine_upgrade(stacks: Sequence[StackPlan]) -> list[str]:
+    """A cluster updated in place to another engine major: every instance restarts and the
+    database is down until the upgrade ends; only a snapshot taken before goes back."""
+    changes = [(s.name, c) for s in stacks for c in s.changes if c.engine_major_change]
+    if not changes:
+        return []
+    lines = [
+        "> [!WARNING]",
+        "> **Major engine upgrade: downtime, snapshot first.** Every instance restarts and the database is"
+        " unavailable until the upgrade ends; there is no way back but a restore. Take a cluster snapshot"
+        " right before applying (`aws rds create-db-cluster-snapshot`) and check that Keycloak supports the"
+        " new major. It runs at apply with `aurora.apply_immediately: true`, else in the next maintenance"
+        " window; the new cluster parameter group is created first and the old one deleted last.",
+    ]
+    lines += [f"> - {code(stack)}: {code(change.address)} moves `engine_version` to another major" for stack, change in changes]
+    return lines + [""]
 
 
 def password_change(stacks: Sequence[StackPlan]) -> list[str]:
@@ -36,6 +54,83 @@ def password_change(stacks: Sequence[StackPlan]) -> list[str]:
         if "manage_master_user_password" in change.password_attributes:
             line += " (turning it off makes RDS delete the master secret it managed)"
         lines.append(line)
+    return lines + [""]
+
+
+def restore_makes_a_new_cluster(stacks: Sequence[StackPlan]) -> list[str]:
+    """A cluster created from a snapshot or a point in time: new endpoints and a new master
+    secret, which Keycloak learns only from a new render and its stacks' apply."""
+    changes = [(s.name, c) for s in stacks for c in s.changes if c.restore]
+    if not changes:
+        return []
+    lines = [
+        "> [!WARNING]",
+        "> **A restore makes a new cluster**, with the data as of the snapshot or point in time, new endpoints"
+        " and a new master secret. After the apply, render Keycloak's patch again from the new outputs"
+        " (`python -m modules.keycloak.render --outputs ...`) and apply the `keycloak-*` stacks.",
+    ]
+    for stack, change in changes:
+        line = f"> - {code(stack)}: {code(change.address)} is created from {change.restore}"
+        if change.action == "replace":
+            line += " and **replaces** the current cluster"
+        lines.append(line)
+    return lines + [""]
+
+
+def _steps(changed: Sequence[ResourceChange], depends_on: Mapping[str, tuple[str, ...]]) -> list[list[str]]:
+    """The addresses of `changed` in the order Terraform changes them: step by step, each
+    step waiting for the ones before (through `depends_on`, also indirectly); the
+    instances of one step change together."""
+    addresses = {change.address for change in changed}
+    step: dict[str, int] = {}
+
+    def upstream(address: str, seen: frozenset[str]) -> set[str]:
+        found = set()
+        for dep in depends_on.get(address, ()):
+            if dep not in seen:
+                found |= {dep} | upstream(dep, seen | {dep})
+        return found
+
+    def place(address: str) -> int:
+        if address not in step:
+            before = upstream(address, frozenset({address})) & addresses
+            step[address] = 1 + max((place(dep) for dep in before), default=-1)
+        return step[address]
+
+    for address in sorted(addresses):
+        place(address)
+    return [sorted(a for a in addresses if step[a] == n) for n in range(max(step.values(), default=-1) + 1)]
+
+
+def instance_class_change(stacks: Sequence[StackPlan]) -> list[str]:
+    """DB instances changing class: each restarts. Says in which order (readers first and
+    the writer last with `aurora.readers_first`, else the writer first) and when."""
+    plans = []
+    for stack in stacks:
+        changed = [
+            c for c in stack.changes
+            if c.type == "aws_rds_cluster_instance" and c.action == "update" and "instance_class" in c.attributes
+        ]
+        if changed:
+            plans.append((stack.name, _steps(changed, stack.depends_on)))
+    if not plans:
+        return []
+    lines = [
+        "> [!WARNING]",
+        "> **Instance class change: each instance restarts.** In this order, each step waiting for the one"
+        " before; the instances of one step restart together. With `aurora.apply_immediately: false` each"
+        " instance changes in its own maintenance window instead.",
+    ]
+    for stack, steps in plans:
+        lines.append(f"> - {code(stack)}: " + ", then ".join(" and ".join(code(a) for a in step) for step in steps))
+        writer_first = any(f"_{WRITER_ID}_" in address for address in steps[0]) and len(steps) > 1
+        if writer_first:
+            lines.append(
+                ">   The writer goes first: on an existing cluster, `aurora.readers_first: true` changes the readers"
+                " first and the writer last."
+            )
+        elif len(steps) == 1 and len(steps[0]) > 1:
+            lines.append(">   **All at once**: Keycloak loses its database until they are back.")
     return lines + [""]
 
 
@@ -93,5 +188,12 @@ def changed_outside_terraform(stacks: Sequence[StackPlan]) -> list[str]:
     return lines + [""]
 
 
-#: Every notice, in the order they appear.
-NOTICES: tuple[Notice, ...] = (password_change, credentials_change, changed_outside_terraform)
+#: Every notice, in the order they appear: the major upgrade leads (downtime, snapshot first).
+NOTICES: tuple[Notice, ...] = (
+    major_engine_upgrade,
+    password_change,
+    credentials_change,
+    restore_makes_a_new_cluster,
+    instance_class_change,
+    changed_outside_terraform,
+)

@@ -2,8 +2,11 @@
 
 A `StackPlan` holds one `ResourceChange` per managed resource the plan creates, updates,
 replaces, destroys, forgets or imports, with the names of the changed top-level
-attributes, the paths forcing a replacement and the reason Terraform gives. Attribute
-*values* are compared, never kept: nothing read here can leak into a comment.
+attributes, the paths forcing a replacement and the reason Terraform gives, and the
+explicit `depends_on` of every configured resource (the order Terraform walks them in).
+Attribute *values* are compared, never kept: nothing read here can leak into a comment;
+where a notice needs a fact about values (an engine major changes, a cluster is restored),
+the fact is kept, not the values.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 #: Resource types that hold the data or are the path to it, most critical first (the
@@ -64,6 +67,8 @@ class ResourceChange:
     sensitive: frozenset[str] = frozenset()  # of `attributes`, those marked sensitive
     replace_paths: tuple[str, ...] = ()  # attribute paths forcing a replacement
     reason: str | None = None  # the plan's action_reason, in words
+    engine_major_change: bool = False  # a cluster update moving `engine_version` to another major
+    restore: str | None = None  # a cluster created from "a snapshot" or "a point in time"
 
     @property
     def destructive(self) -> bool:
@@ -95,6 +100,8 @@ class StackPlan:
     #: that this plan puts back (`put_back`): "delete" for one deleted outside Terraform,
     #: "update" naming the attributes changed outside that the plan changes again.
     drift: tuple[ResourceChange, ...] = ()
+    #: address -> the addresses its configuration `depends_on` (explicit dependencies only)
+    depends_on: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def count(self, action: str) -> int:
         """Resources with `action` (create, update, replace, delete, forget)."""
@@ -198,6 +205,32 @@ def _action(actions: Sequence[str], importing: bool) -> str | None:
     return "import" if importing else None
 
 
+def _major(version: Any) -> str | None:
+    """The major of an engine version such as `16.8` (None when unset or unknown)."""
+    return version.split(".")[0] if isinstance(version, str) and version else None
+
+
+def _engine_major_change(resource_type: str, action: str, change: Mapping[str, Any]) -> bool:
+    """True for an in-place cluster update whose `engine_version` changes major."""
+    if resource_type != "aws_rds_cluster" or action != "update":
+        return False
+    before, after = change.get("before") or {}, change.get("after") or {}
+    old, new = _major(before.get("engine_version")), _major(after.get("engine_version"))
+    return old is not None and new is not None and old != new
+
+
+def _restore(resource_type: str, action: str, change: Mapping[str, Any]) -> str | None:
+    """What a created (or replacing) cluster is restored from, in words; None otherwise."""
+    if resource_type != "aws_rds_cluster" or action not in ("create", "replace"):
+        return None
+    after = change.get("after") or {}
+    if after.get("snapshot_identifier"):
+        return "a snapshot"
+    if after.get("restore_to_point_in_time"):
+        return "a point in time"
+    return None
+
+
 def resource_change(entry: Mapping[str, Any]) -> ResourceChange | None:
     """A `resource_changes[]` entry as a `ResourceChange`; None for data sources and no-ops."""
     if entry.get("mode", "managed") != "managed":
@@ -213,9 +246,10 @@ def resource_change(entry: Mapping[str, Any]) -> ResourceChange | None:
         if action in ("update", "replace")
         else ((), frozenset())
     )
+    resource_type = str(entry.get("type", "?"))
     return ResourceChange(
         address=str(entry.get("address", "?")),
-        type=str(entry.get("type", "?")),
+        type=resource_type,
         action=action,
         create_first=actions[:1] == ["create"] and action == "replace",
         importing=importing,
@@ -223,7 +257,20 @@ def resource_change(entry: Mapping[str, Any]) -> ResourceChange | None:
         sensitive=sensitive,
         replace_paths=tuple(sorted({format_path(p) for p in change.get("replace_paths") or [] if p})),
         reason=_REASONS.get(str(entry.get("action_reason", ""))),
+        engine_major_change=_engine_major_change(resource_type, action, change),
+        restore=_restore(resource_type, action, change),
     )
+
+
+def configured_dependencies(plan: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """{address: explicit `depends_on`} of the root module's resources in the plan's
+    `configuration` (CDKTF stacks have no modules)."""
+    resources = ((plan.get("configuration") or {}).get("root_module") or {}).get("resources") or []
+    return {
+        str(resource["address"]): tuple(str(dep) for dep in resource.get("depends_on") or ())
+        for resource in resources
+        if "address" in resource
+    }
 
 
 def stack_plan(name: str, plan: Mapping[str, Any]) -> StackPlan:
@@ -246,6 +293,7 @@ def stack_plan(name: str, plan: Mapping[str, Any]) -> StackPlan:
         outputs=tuple(outputs),
         errored=bool(plan.get("errored")),
         drift=tuple(back for found in drift if (back := put_back(found, planned.get(found.address)))),
+        depends_on=configured_dependencies(plan),
     )
 
 

@@ -127,8 +127,10 @@ def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
     assert rds.describe_db_subnet_groups()["DBSubnetGroups"] == []
     assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Vpcs"] == []
     assert ec2.describe_vpcs(Filters=[{"Name": "tag:AuroraCluster", "Values": ["keycloak-aurora"]}])["Vpcs"] == []
-    snapshots = rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier="keycloak-aurora-final")["DBClusterSnapshots"]
-    assert [s["DBClusterIdentifier"] for s in snapshots] == ["keycloak-aurora"]
+    # `<name>-final-<suffix>`: the suffix is new for every cluster created (README "Day 2")
+    snapshots = [s for s in rds.describe_db_cluster_snapshots(DBClusterIdentifier="keycloak-aurora")["DBClusterSnapshots"]
+                 if s["DBClusterSnapshotIdentifier"].startswith("keycloak-aurora-final-")]
+    assert [len(s["DBClusterSnapshotIdentifier"]) for s in snapshots] == [len("keycloak-aurora-final-") + 8]
     peerings = ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
     left = [(p["VpcPeeringConnectionId"], p["Status"]["Code"], p.get("Tags")) for p in peerings
             if p["Status"]["Code"] != "deleted"]

@@ -4,11 +4,20 @@ Example::
 
     with MotoServer.start() as moto:
         s3 = boto3_client("s3", "eu-west-1", moto.url)
+
+The order in which the server served AWS calls (moto's request recorder, off until
+``start_recording``)::
+
+    moto.start_recording()
+    ...                                   # terraform apply, boto3 calls
+    [action for action, _ in query_actions(moto.recorded_requests())]
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -16,6 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +47,8 @@ class MotoServer:
     """A ``python -m tests.harness.moto_server`` subprocess on 127.0.0.1.
 
     Attributes: ``port``, ``url`` (``http://127.0.0.1:<port>``), ``log_path``
-    (the server's combined stdout/stderr), ``process``.
+    (the server's combined stdout/stderr; moto's request recording is kept next
+    to it), ``process``.
     """
 
     def __init__(self, process: subprocess.Popen[bytes], port: int, log_path: Path):
@@ -64,10 +75,14 @@ class MotoServer:
         log_path = log_dir / "moto.log"
         port = _free_port()
         hold = ["--hold-dir", str(hold_dir)] if hold_dir is not None else []
+        # moto's recorder writes to MOTO_RECORDER_FILEPATH, by default `moto_recording` in
+        # the server's working directory: the repository. Keep it next to the log.
+        env = {**os.environ, "MOTO_RECORDER_FILEPATH": str(log_dir / "moto_recording")}
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "tests.harness.moto_server", "--port", str(port), *hold],
                 cwd=REPO_ROOT,
+                env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -97,6 +112,26 @@ class MotoServer:
         raise RuntimeError(
             f"moto server not answering on {self.url} after {timeout}s:\n{self.log_tail()}"
         )
+
+    def _moto_api(self, path: str, method: str = "POST") -> str:
+        request = urllib.request.Request(f"{self.url}/moto-api/recorder/{path}", method=method)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read().decode()
+
+    def start_recording(self) -> None:
+        """Empty moto's request recording and record every request from now on."""
+        self._moto_api("reset-recording")
+        self._moto_api("start-recording")
+
+    def stop_recording(self) -> None:
+        self._moto_api("stop-recording")
+
+    def recorded_requests(self) -> list[dict[str, Any]]:
+        """The requests recorded since `start_recording`, in the order the server
+        served them (it serves one at a time): moto's entries (method, url, headers,
+        body)."""
+        text = self._moto_api("download-recording", method="GET")
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
 
     def log_tail(self, lines: int = 40) -> str:
         """Return the last ``lines`` lines (default 40) of the server log."""
@@ -151,6 +186,20 @@ def aws_env(url: str, base: dict[str, str] | None = None) -> dict[str, str]:
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
     )
     return env
+
+
+def query_actions(requests: list[dict[str, Any]]) -> list[tuple[str, dict[str, str]]]:
+    """(Action, parameters) of every AWS query-protocol request (RDS, EC2, IAM, ...) in a
+    recording, in order; requests of other protocols (S3, JSON APIs) are left out."""
+    actions = []
+    for entry in requests:
+        body = entry.get("body") or ""
+        if entry.get("body_encoded"):
+            body = base64.b64decode(body).decode("utf-8", errors="replace")
+        fields = urllib.parse.parse_qs(body)
+        if "Action" in fields:
+            actions.append((fields["Action"][0], {k: v[0] for k, v in fields.items() if k not in ("Action", "Version")}))
+    return actions
 
 
 def boto3_client(service: str, region: str, url: str) -> Any:

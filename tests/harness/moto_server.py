@@ -35,6 +35,10 @@ Patches:
   the flag back), and the new ARN broke the apply of the secret's rotation. See
   :func:`_patch_rds_managed_password_kept`.
 
+* Restoring a snapshot of a cluster whose password RDS manages fails with an
+  HTTP 500 that the SDK retries for ever (the apply hangs); real AWS restores
+  it. See :func:`_patch_rds_restore_managed_password`.
+
 Requests are served one at a time (:func:`_serialize_requests`): moto's
 backends are plain dicts without locks, and its threaded server once answered
 the second of two concurrent ``AuthorizeSecurityGroupIngress`` calls with
@@ -331,6 +335,26 @@ def _patch_rds_managed_password_kept() -> None:
     RDSBackend.modify_db_cluster = modify_db_cluster  # type: ignore[method-assign]
 
 
+def _patch_rds_restore_managed_password() -> None:
+    """Restore snapshots of clusters whose master password RDS manages.
+
+    ``RestoreDBClusterFromSnapshot`` copies the source cluster's settings with
+    ``DBCluster.get_cfg``, which pops ``_master_user_password``; a cluster created
+    with ``ManageMasterUserPassword`` never set it, so moto answers HTTP 500
+    (``KeyError``) and the SDK retries until the apply is killed. Give it the
+    value it has in effect: none.
+    """
+    from moto.rds.models import DBCluster
+
+    original = DBCluster.get_cfg
+
+    def get_cfg(self: DBCluster) -> dict:  # type: ignore[type-arg]
+        self.__dict__.setdefault("_master_user_password", None)
+        return original(self)
+
+    DBCluster.get_cfg = get_cfg  # type: ignore[method-assign]
+
+
 def _owned_by_a_service(secret) -> bool:  # type: ignore[no-untyped-def]
     """Whether a secret is managed by an AWS service (RDS sets this tag on its secrets)."""
     return any(t.get("Key") == "aws:secretsmanager:owningService" for t in (secret.tags or []))
@@ -346,6 +370,7 @@ def apply_patches() -> None:
     _patch_rds_engine_offerings()
     _patch_rds_subnet_group_names()
     _patch_rds_managed_password_kept()
+    _patch_rds_restore_managed_password()
 
 
 def _hold(hold_dir: Path, body: list[bytes]) -> None:

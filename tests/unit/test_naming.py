@@ -44,7 +44,7 @@ def test_readers_round_robin_over_every_az_but_the_writers(azs: list[str], reade
 def test_aurora_resource_names_follow_the_guide() -> None:
     assert naming.subnet_group_name("keycloak-aurora") == "keycloak-aurora-subnet-group"
     assert naming.security_group_name("keycloak-aurora") == "keycloak-aurora-security-group"
-    assert naming.final_snapshot_identifier("keycloak-aurora") == "keycloak-aurora-final"
+    assert naming.final_snapshot_identifier("keycloak-aurora", "1a2b3c4d") == "keycloak-aurora-final-1a2b3c4d"
     assert naming.cluster_parameter_group_name("keycloak-aurora", 16) == "keycloak-aurora-aurora-postgresql16"
     assert naming.instance_identifier("keycloak-aurora", naming.WRITER_ID) == "keycloak-aurora-writer"
     assert naming.postgresql_log_group("kc") == "/aws/rds/cluster/kc/postgresql"

@@ -36,6 +36,8 @@ AURORA_ADDRESSES = {
     "aws_subnet.network_subnet-eu-west-1a_47275071",
     "aws_subnet.network_subnet-eu-west-1b_E7182AAE",
     "aws_vpc.network_vpc_4E8F0223",
+    # the final snapshot name's suffix (added for re-created clusters, issue #11)
+    "terraform_data.aurora_final-snapshot-suffix_417657F5",
 }
 
 
@@ -116,14 +118,18 @@ def test_cluster_is_aurora_postgresql_with_a_managed_password(aurora: dict[str, 
 def test_destroy_keeps_a_final_snapshot_by_default(aurora: dict[str, Any]) -> None:
     cluster = only(aurora, "aws_rds_cluster")
     assert cluster["skip_final_snapshot"] is False
-    assert cluster["final_snapshot_identifier"] == "keycloak-aurora-final"
+    assert cluster["final_snapshot_identifier"] == (
+        "keycloak-aurora-final-${substr(terraform_data.aurora_final-snapshot-suffix_417657F5.id, 0, 8)}"
+    )
 
 
 def test_final_snapshot_can_be_turned_off(synth: Synth, config_data: dict[str, Any]) -> None:
     config_data["aurora"]["final_snapshot"] = False
-    cluster = only(synth(config_data)["aurora"], "aws_rds_cluster")
+    aurora = synth(config_data)["aurora"]
+    cluster = only(aurora, "aws_rds_cluster")
     assert cluster["skip_final_snapshot"] is True
     assert "final_snapshot_identifier" not in cluster
+    assert resources(aurora, "terraform_data") == {}
 
 
 def test_master_secret_rotation_is_explicit(aurora: dict[str, Any]) -> None:
@@ -274,6 +280,6 @@ def test_tags_from_config_reach_every_taggable_resource(synth: Synth, config_dat
     assert len(tagged) == 17  # every resource type that takes tags
     assert {rtype for rtype, items in aurora["resource"].items() for body in items.values() if "tags" not in body} == {
         "aws_route_table_association", "aws_kms_alias", "aws_iam_role_policy", "aws_iam_role_policy_attachment",
-        "aws_secretsmanager_secret_rotation",
+        "aws_secretsmanager_secret_rotation", "terraform_data",
     }
     assert all(body["tags"]["CostCenter"] == "iam-42" for body in tagged)

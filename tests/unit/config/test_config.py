@@ -87,6 +87,33 @@ def test_defaults_are_documented_values(config_data: dict[str, Any]) -> None:
     assert spec.port == 5432
     assert spec.auto_minor_version_upgrade is False
     assert spec.master_password is PasswordMode.MANAGED
+    # day 2: changes wait for the maintenance window, the writer goes first, no restore
+    assert (spec.apply_immediately, spec.readers_first, spec.restore) == (False, False, None)
+
+
+@pytest.mark.parametrize(
+    ("restore", "parsed"),
+    [
+        ({"snapshot": "keycloak-aurora-final-1a2b3c4d"}, ("keycloak-aurora-final-1a2b3c4d", None, None)),
+        (
+            {"snapshot": "arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:rds:kc-2026-11-28-03-00"},
+            ("arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:rds:kc-2026-11-28-03-00", None, None),
+        ),
+        ({"source_cluster": "kc-old", "point_in_time": "latest"}, (None, "kc-old", "latest")),
+        ({"source_cluster": "kc-old", "point_in_time": "2026-11-28T09:30:00Z"}, (None, "kc-old", "2026-11-28T09:30:00Z")),
+    ],
+)
+def test_restore_sources(restore: dict[str, Any], parsed: tuple[Any, ...], config_data: dict[str, Any]) -> None:
+    config_data["aurora"]["restore"] = restore
+    spec = parse_config(config_data).aurora.restore
+    assert spec is not None and (spec.snapshot, spec.source_cluster, spec.point_in_time) == parsed
+
+
+def test_an_unquoted_utc_time_in_yaml_is_a_restore_time(config_data: dict[str, Any]) -> None:
+    # YAML reads 2026-11-28T09:30:00Z as a datetime; the UTC one is what was meant.
+    config_data["aurora"]["restore"] = yaml.safe_load("{source_cluster: kc-old, point_in_time: 2026-11-28T09:30:00Z}")
+    spec = parse_config(config_data).aurora.restore
+    assert spec is not None and spec.point_in_time == "2026-11-28T09:30:00Z"
 
 
 def _parent(data: dict[str, Any], path: str) -> tuple[Any, Any]:
@@ -364,6 +391,38 @@ BAD_INPUTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         _set("keycloak.db_user", "Keycloak-IAM"),
         "keycloak.db_user = 'Keycloak-IAM': must be 1-57 lowercase letters, digits or underscores and start with a "
         "letter (a PostgreSQL role name that still fits 63 characters with `_owner` appended)",
+    ),
+    "restore from two sources": (
+        _set("aurora.restore", {"snapshot": "kc-final-1a2b3c4d", "source_cluster": "kc-old"}),
+        "aurora.restore = {'snapshot': 'kc-final-1a2b3c4d', 'source_cluster': 'kc-old'}: give exactly one of "
+        "snapshot, source_cluster",
+    ),
+    "restore from nothing": (
+        _set("aurora.restore", {}),
+        "aurora.restore = {}: give exactly one of snapshot, source_cluster",
+    ),
+    "point-in-time restore without a time": (
+        _set("aurora.restore", {"source_cluster": "kc-old"}),
+        "aurora.restore = {'source_cluster': 'kc-old'}: point_in_time is given if and only if source_cluster is",
+    ),
+    "restore time that is no time": (
+        _set("aurora.restore", {"source_cluster": "kc-old", "point_in_time": "2026-13-28T09:30:00Z"}),
+        "aurora.restore.point_in_time = '2026-13-28T09:30:00Z': must be 'latest' or a UTC time such as "
+        "2026-11-28T09:30:00Z",
+    ),
+    "restore time not in UTC": (
+        _set("aurora.restore", {"source_cluster": "kc-old", "point_in_time": "2026-11-28T09:30:00+01:00"}),
+        "aurora.restore.point_in_time = '2026-11-28T09:30:00+01:00': must be 'latest' or a UTC time such as "
+        "2026-11-28T09:30:00Z",
+    ),
+    "snapshot that is no snapshot id": (
+        _set("aurora.restore", {"snapshot": "s3://bucket/backup"}),
+        "aurora.restore.snapshot = 's3://bucket/backup': must be a DB cluster snapshot identifier or ARN",
+    ),
+    "point-in-time restore from the cluster itself": (
+        _set("aurora.restore", {"source_cluster": "keycloak-aurora", "point_in_time": "latest"}),
+        "aurora.restore.source_cluster = 'keycloak-aurora': must differ from aurora.name (the source still exists "
+        "while the restored cluster is created; restore under a new name)",
     ),
     "rotation of zero days": (
         _set("aurora.secret_rotation_days", 0),
