@@ -101,6 +101,9 @@ def world(terraform_env: dict[str, str], example_data: dict[str, Any],
             {"name": "rosa-partner", "region": PARTNER_REGION, "role_arn": PARTNER_ROLE,
              "vpc": {"cluster_id": PARTNER_CLUSTER_ID}, "machine_cidr": "10.2.0.0/16"},
         ]
+        # These ROSA clusters have no OIDC issuer: the guards are about peering, so no pod
+        # roles (`copy` needs none, and makes no access stacks).
+        data["keycloak"] = {"credentials": "copy"}
         d = new_world(moto, terraform_env, work, data)
         d.client("s3").put_bucket_versioning(Bucket=data["state"]["s3"]["bucket"],
                                              VersioningConfiguration={"Status": "Enabled"})
