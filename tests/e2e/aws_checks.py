@@ -1,23 +1,53 @@
-"""Read-only look-ups through boto3 that several end-to-end test modules assert on."""
+"""Read-only look-ups through boto3 that several end-to-end test modules assert on.
+
+Each side is read with its own account's credentials, as its owner would: the ROSA side
+(requester, routes to Aurora) in the cluster's region and account (through its role for
+`rosa-partner`), the Aurora side (accepter, return route, 5432 rule) with the database
+account's in the Aurora region.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.world import Deployment, RosaVpc
+from tests.e2e.world import AURORA_REGION, Deployment, RosaVpc
+
+
+def peering_id_of(d: Deployment, rosa: RosaVpc) -> str:
+    return d.outputs()[f"peering-{rosa.name}"]["peering_connection_id"]
 
 
 def peering_of(d: Deployment, rosa: RosaVpc) -> dict[str, Any]:
-    peering_id = d.outputs()[f"peering-{rosa.name}"]["peering_connection_id"]
-    (connection,) = d.client("ec2", rosa.region).describe_vpc_peering_connections(
-        VpcPeeringConnectionIds=[peering_id]
+    """The cluster's peering connection as the ROSA side (the requester) sees it."""
+    (connection,) = d.rosa_client(rosa, "ec2").describe_vpc_peering_connections(
+        VpcPeeringConnectionIds=[peering_id_of(d, rosa)]
     )["VpcPeeringConnections"]
     return connection
 
 
-def routes_via(d: Deployment, region: str, table_id: str, peering_id: str) -> list[str]:
-    (table,) = d.client("ec2", region).describe_route_tables(RouteTableIds=[table_id])["RouteTables"]
+def accepted_peering_of(d: Deployment, rosa: RosaVpc) -> dict[str, Any]:
+    """The cluster's peering connection as the Aurora side (the accepter) sees it."""
+    (connection,) = d.client("ec2").describe_vpc_peering_connections(
+        VpcPeeringConnectionIds=[peering_id_of(d, rosa)]
+    )["VpcPeeringConnections"]
+    return connection
+
+
+def routes_via(d: Deployment, region: str, table_id: str, peering_id: str, role_arn: str | None = None) -> list[str]:
+    """The destinations routed through `peering_id` in `table_id`, read in `region` with the
+    database account's credentials, or through `role_arn` in that role's account."""
+    (table,) = d.client("ec2", region, role_arn).describe_route_tables(RouteTableIds=[table_id])["RouteTables"]
     return [r["DestinationCidrBlock"] for r in table["Routes"] if r.get("VpcPeeringConnectionId") == peering_id]
+
+
+def rosa_routes_via(d: Deployment, rosa: RosaVpc, table_id: str, peering_id: str) -> list[str]:
+    """`routes_via` in one of `rosa`'s route tables, read in its region and account."""
+    return routes_via(d, rosa.region, table_id, peering_id, rosa.role_arn)
+
+
+def aurora_routes_via(d: Deployment, peering_id: str) -> list[str]:
+    """`routes_via` in the Aurora route table (the return routes)."""
+    return routes_via(d, AURORA_REGION, d.outputs()["aurora"]["route_table_id"], peering_id)
 
 
 def ingress_cidrs(d: Deployment) -> dict[str, str]:

@@ -1,9 +1,11 @@
 """The session's main deployment, to a moto server on 127.0.0.1, through `cdktf deploy`.
 
-The session: start moto, create the state bucket and two ROSA-like VPCs (one in the
+The session: start moto, create the state bucket and three ROSA-like VPCs (one in the
 Aurora region, found by a worker node's DNS name, with a main, a public and a private
-route table; one in another region, found by tags, to exercise the accepter) with an IAM
-OIDC provider each, then `cdktf deploy aurora 'peering-*' 'access-*'` with the S3 backend.
+route table; one in another region, found by tags, to exercise the accepter; one in
+another account and region, `rosa-partner`, built through the role the config gives it
+and found by its cluster id) with an IAM OIDC provider each in the database's account,
+then `cdktf deploy aurora 'peering-*' 'access-*'` with the S3 backend.
 While that deploy holds the Aurora state lock, a second `terraform plan` of the same stack
 is attempted and its result kept for `test_aurora.py`. `test_teardown.py` destroys everything last.
 
@@ -75,11 +77,11 @@ def deployment(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Deployment:
     """The AWS stacks of the e2e config deployed once per session with `cdktf deploy`."""
-    d = new_world(moto, terraform_env, tmp_path_factory.mktemp("e2e"), e2e_config(example_data, moto.url),
-                  rosa=build_rosa_vpcs(moto.url))
+    d = new_world(moto, terraform_env, tmp_path_factory.mktemp("e2e"),
+                  e2e_config(example_data, moto.url, partner=True), rosa=build_rosa_vpcs(moto.url, partner=True))
     started = time.monotonic()
     deploy = subprocess.Popen(
-        # --parallelism 1: the two peering stacks add rules to one security group; AWS
+        # --parallelism 1: the peering stacks add rules to one security group; AWS
         # serialises those calls itself, and moto's server is serialised by the harness.
         d.cdktf_argv("deploy", *AWS_STACKS, *UNATTENDED, "--parallelism", "1", "--outputs-file", str(d.outputs_file)),
         cwd=ROOT,

@@ -4,7 +4,10 @@ through the IAM API and compared with what RDS and Secrets Manager report.
 moto keeps IAM policies as documents and evaluates none of them (there is no web
 identity here: `aws_env()` removes it), so these tests check the documents themselves:
 the trust policy's provider, audience and exact `sub`, and the resources each role is
-allowed. test_teardown.py destroys one access stack and checks that exactly its roles go.
+allowed. The cross-account cluster (`rosa-partner`, in account 222222222222) is checked
+like the others: its pod roles live in the database's account, trusted by the IAM OIDC
+provider of its issuer in that account. test_teardown.py destroys the partner's access
+stack, then one more, and checks that exactly their roles go.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from typing import Any
 import pytest
 
 from modules.naming import issuer_host_path
-from tests.e2e.world import Deployment
+from tests.e2e.world import PARTNER, PARTNER_ACCOUNT, PARTNER_ROLE, Deployment
 
 pytestmark = pytest.mark.e2e
 
-CLUSTERS = ["rosa-site-a", "rosa-site-b"]
+CLUSTERS = ["rosa-site-a", "rosa-site-b", PARTNER]
+#: Every pod role of the deployment starts so (`<aurora>-<rosa>-<purpose>`; no other role does).
+POD_ROLE_PREFIX = "keycloak-aurora-rosa-"
 
 
 def role(deployment: Deployment, name: str) -> dict[str, Any]:
@@ -118,11 +123,32 @@ def test_the_bootstrap_role_reads_only_the_master_secret_with_its_key(
     }
 
 
+def test_the_cross_account_clusters_roles_trust_the_provider_in_the_database_account(
+    deployment: Deployment, account: str
+) -> None:
+    # ROSA STS registered the partner's OIDC provider in the partner's account; the roles
+    # live in the database's, so they trust the provider registered there for the same URL.
+    partner = deployment.rosa[PARTNER]
+    issuer = issuer_host_path(partner.oidc_issuer)
+    assert partner.oidc_provider_arn == f"arn:aws:iam::{account}:oidc-provider/{issuer}"
+    in_partner_account = deployment.client("iam", role_arn=PARTNER_ROLE).list_open_id_connect_providers()
+    assert [p["Arn"] for p in in_partner_account["OpenIDConnectProviderList"]] == [
+        f"arn:aws:iam::{PARTNER_ACCOUNT}:oidc-provider/{issuer}"
+    ]
+    for purpose in ("keycloak", "db-bootstrap"):
+        found = role(deployment, f"keycloak-aurora-{PARTNER}-{purpose}")
+        assert found["Arn"] == f"arn:aws:iam::{account}:role/keycloak-aurora-{PARTNER}-{purpose}"
+        (trust,) = statements(found["AssumeRolePolicyDocument"])
+        assert trust["Principal"] == {"Federated": partner.oidc_provider_arn}
+
+
 def test_no_other_pod_role_exists(deployment: Deployment) -> None:
     names = {r["RoleName"] for r in deployment.client("iam").list_roles()["Roles"]}
-    assert sorted(n for n in names if "-rosa-site-" in n) == [
-        f"keycloak-aurora-{name}-{purpose}" for name in CLUSTERS for purpose in ("db-bootstrap", "keycloak")
+    assert sorted(n for n in names if n.startswith(POD_ROLE_PREFIX)) == [
+        f"keycloak-aurora-{name}-{purpose}" for name in sorted(CLUSTERS) for purpose in ("db-bootstrap", "keycloak")
     ]
+    # none in the partner's account: Terraform never creates anything there but the peering and its routes
+    assert deployment.client("iam", role_arn=PARTNER_ROLE).list_roles()["Roles"] == []
 
 
 @pytest.mark.parametrize("stack", [f"access-{name}" for name in CLUSTERS])

@@ -14,12 +14,12 @@ import pytest
 import yaml
 
 from modules.keycloak.render import main as render
-from tests.e2e.world import AURORA_REGION, Deployment
+from tests.e2e.world import AURORA_REGION, PARTNER, Deployment
 from tests.keycloak_crd import MINIMAL_KEYCLOAK, crd_validator, merge_patch, validation_errors
 
 pytestmark = pytest.mark.e2e
 
-CLUSTERS = ["rosa-site-a", "rosa-site-b"]
+CLUSTERS = [PARTNER, "rosa-site-a", "rosa-site-b"]
 
 
 def run_render(deployment: Deployment, config: Path, out_dir: Path) -> Path:

@@ -24,12 +24,15 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.conftest import ROOT
 from tests.e2e.world import (
+    AMI,
     NODE_DNS,
+    PARTNER_CLUSTER_ID,
+    PARTNER_REGION,
+    PARTNER_ROLE,
     UNATTENDED,
     WITHOUT_KEYCLOAK_STACKS,
     Deployment,
@@ -43,11 +46,6 @@ from tests.harness.terraform import terraform
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("peering-guards")]
 
 CLUSTER_ID = "2f3c1a0b9d8e7f6a5b4c3d2e1f0a9b8c"
-#: One of moto's default Amazon AMIs, named rather than listed: listing them all is slow.
-AMI = "ami-12c6146b"
-PARTNER_CLUSTER_ID = "7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a"
-PARTNER_ROLE = "arn:aws:iam::222222222222:role/keycloak-aurora-peering"
-PARTNER_REGION = "us-east-1"
 NEW_NODE_DNS = "ip-10-0-16-20.eu-west-1.compute.internal"
 
 
@@ -57,15 +55,6 @@ def _cluster_node(ec2: Any, subnet: str, ip: str, cluster_id: str) -> str:
         ImageId=AMI, MinCount=1, MaxCount=1, InstanceType="m5.xlarge", SubnetId=subnet, PrivateIpAddress=ip,
         TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
     )["Instances"][0]["InstanceId"]
-
-
-def _partner_ec2(world: Deployment) -> Any:
-    """EC2 in the partner account and region, through the role the config names."""
-    credentials = world.client("sts").assume_role(RoleArn=PARTNER_ROLE, RoleSessionName="world")["Credentials"]
-    return boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"], region_name=PARTNER_REGION,
-    ).client("ec2", endpoint_url=world.moto.url)
 
 
 def _build_rosa_side(world: Deployment) -> dict[str, str]:
@@ -80,7 +69,7 @@ def _build_rosa_side(world: Deployment) -> dict[str, str]:
             "Vpc"]["VpcId"]
         for cidr in ("10.5.0.0/16", "10.6.0.0/16")
     )
-    partner = _partner_ec2(world)
+    partner = world.client("ec2", PARTNER_REGION, PARTNER_ROLE)  # EC2 in the partner's account, through its role
     partner_vpc = partner.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
     partner_subnet = partner.create_subnet(VpcId=partner_vpc, CidrBlock="10.2.0.0/20")["Subnet"]["SubnetId"]
     _cluster_node(partner, partner_subnet, "10.2.0.10", PARTNER_CLUSTER_ID)

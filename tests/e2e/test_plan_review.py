@@ -113,14 +113,15 @@ def managed_changes(plan: dict[str, Any]) -> list[dict[str, Any]]:
 def test_no_config_change_plans_no_changes_in_any_stack(deployment: Deployment, tmp_path: Path) -> None:
     stacks = aws_stacks(deployment.stack_dir("aurora").parent)
     assert [s.name for s in stacks] == [
-        "access-rosa-site-a", "access-rosa-site-b", "aurora", "peering-rosa-site-a", "peering-rosa-site-b"
+        "access-rosa-partner", "access-rosa-site-a", "access-rosa-site-b",
+        "aurora", "peering-rosa-partner", "peering-rosa-site-a", "peering-rosa-site-b",
     ]
 
     plans = plan_all(stacks, tmp_path, deployment.env)
     text = summarize(plans)
 
     lines = text.splitlines()
-    assert lines[:2] == [MARKER, "## Terraform plan: 5 stacks, 0 with changes"]
+    assert lines[:2] == [MARKER, "## Terraform plan: 7 stacks, 0 with changes"]
     assert "[!CAUTION]" not in text
     assert NO_RISK in lines
     assert counts(text) == {stack.name: "no changes" for stack in stacks}
@@ -140,8 +141,8 @@ def test_adding_a_rosa_cluster_only_creates_its_stacks(deployment: Deployment, t
     stacks, config = variant(deployment, tmp_path, add_site_c)
     names = [p.name for p in aws_stacks(stacks)]
     assert names == [
-        "access-rosa-site-a", "access-rosa-site-b", "access-rosa-site-c",
-        "aurora", "peering-rosa-site-a", "peering-rosa-site-b", "peering-rosa-site-c",
+        "access-rosa-partner", "access-rosa-site-a", "access-rosa-site-b", "access-rosa-site-c",
+        "aurora", "peering-rosa-partner", "peering-rosa-site-a", "peering-rosa-site-b", "peering-rosa-site-c",
     ]
     plans = plan_all([stacks / name for name in names], tmp_path / "plans", deployment.env, init_first=True)
     by_stack = {path.stem: json.loads(path.read_text()) for path in plans}
@@ -151,7 +152,7 @@ def test_adding_a_rosa_cluster_only_creates_its_stacks(deployment: Deployment, t
     text = summarize(plans, "--config", str(config))
 
     lines = text.splitlines()
-    assert lines[1] == "## Terraform plan: 7 stacks, 2 with changes"
+    assert lines[1] == "## Terraform plan: 9 stacks, 2 with changes"
     assert "[!CAUTION]" not in text
     assert NO_RISK in lines
     unchanged = {name: "no changes" for name in names if not name.endswith("site-c")}

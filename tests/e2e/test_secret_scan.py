@@ -50,7 +50,8 @@ def test_no_secret_value_in_any_state(deployment: Deployment, password: str) -> 
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=STATE_BUCKET).get("Contents", [])]
     states = [key for key in keys if key.endswith(".tfstate")]
     assert {key.rsplit("/", 1)[-1] for key in states} >= {
-        "aurora.tfstate", "access-rosa-site-a.tfstate", "access-rosa-site-b.tfstate", "peering-rosa-site-a.tfstate",
+        "aurora.tfstate", "access-rosa-site-a.tfstate", "access-rosa-site-b.tfstate", "access-rosa-partner.tfstate",
+        "peering-rosa-site-a.tfstate", "peering-rosa-partner.tfstate",
     }
     for key in states:
         body = s3.get_object(Bucket=STATE_BUCKET, Key=key)["Body"].read()

@@ -1,57 +1,123 @@
-"""Last of the session: destroying one peering stack, or one access stack, removes exactly
-its resources; a destroy of the protected database is refused before anything is deleted;
-once the config lifts protection, destroying the peering and access stacks and then
-`aurora` leaves nothing behind but the final snapshot."""
+"""Last of the session: destroying the cross-account cluster's stacks, one peering stack,
+or one access stack removes exactly their resources, in each account; a destroy of the
+protected database is refused before anything is deleted; once the config lifts
+protection, destroying the peering and access stacks and then `aurora` leaves nothing
+behind but the final snapshot."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tests.e2e.world import AURORA_REGION, Deployment
-from tests.e2e.aws_checks import ingress_cidrs, peering_of, routes_via
+from tests.e2e.aws_checks import (
+    accepted_peering_of,
+    aurora_routes_via,
+    ingress_cidrs,
+    peering_id_of,
+    peering_of,
+    rosa_routes_via,
+)
+from tests.e2e.world import PARTNER, PARTNER_ROLE, Deployment, RosaVpc
 from tests.harness.terraform import terraform
 
 pytestmark = pytest.mark.e2e
 
+#: Every pod role of the deployment starts so (`<aurora>-<rosa>-<purpose>`).
+POD_ROLE_PREFIX = "keycloak-aurora-rosa-"
+
+
+def pod_roles(deployment: Deployment) -> dict[str, dict]:
+    """{role name: its inline policy} of every ROSA cluster's pod role (in the database's account)."""
+    iam = deployment.client("iam")
+    roles = {}
+    for found in iam.list_roles()["Roles"]:
+        name = found["RoleName"]
+        if name.startswith(POD_ROLE_PREFIX):
+            (policy,) = iam.list_role_policies(RoleName=name)["PolicyNames"]
+            roles[name] = iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
+    return roles
+
+
+def peered(deployment: Deployment, rosa: RosaVpc) -> dict[str, Any]:
+    """What `rosa`'s peering stack made, each side read in its own account: the connection's
+    status as each side sees it, the routes through it in each ROSA route table and in the
+    Aurora route table, and the 5432 rule for its machine CIDR."""
+    peering_id = peering_id_of(deployment, rosa)
+    return {
+        "requester": peering_of(deployment, rosa)["Status"]["Code"],
+        "accepter": accepted_peering_of(deployment, rosa)["Status"]["Code"],
+        "rosa routes": {kind: rosa_routes_via(deployment, rosa, table, peering_id)
+                        for kind, table in rosa.route_table_ids.items()},
+        "return route": aurora_routes_via(deployment, peering_id),
+        "5432 rule": rosa.cidr in ingress_cidrs(deployment),
+    }
+
+
+def working(rosa: RosaVpc) -> dict[str, Any]:
+    """`peered` of a cluster whose peering stack is deployed."""
+    return {
+        "requester": "active",
+        "accepter": "active",
+        "rosa routes": {kind: ["192.168.0.0/16"] for kind in rosa.route_table_ids},
+        "return route": [rosa.cidr],
+        "5432 rule": True,
+    }
+
+
+def test_destroying_the_cross_account_clusters_stacks_removes_exactly_its_resources_in_both_accounts(
+    deployment: Deployment,
+) -> None:
+    partner = deployment.rosa[PARTNER]
+    others = [rosa for name, rosa in deployment.rosa.items() if name != PARTNER]
+    roles_before = pod_roles(deployment)
+    partner_roles = {name for name in roles_before if name.startswith(f"keycloak-aurora-{PARTNER}-")}
+    assert partner_roles == {f"keycloak-aurora-{PARTNER}-keycloak", f"keycloak-aurora-{PARTNER}-db-bootstrap"}
+    assert peered(deployment, partner) == working(partner)
+
+    # WHEN the partner's stacks are destroyed as its removal asks: access, then peering
+    deployment.destroy(f"access-{PARTNER}")
+    deployment.destroy(f"peering-{PARTNER}")
+
+    # THEN its pod roles are gone from the database's account, and only they
+    assert pod_roles(deployment) == {name: policy for name, policy in roles_before.items() if name not in partner_roles}
+    # AND its peering is deleted as each account sees it, with no route through it on
+    # either side and no 5432 rule for its machine CIDR
+    assert peered(deployment, partner) == {
+        "requester": "deleted",
+        "accepter": "deleted",
+        "rosa routes": {kind: [] for kind in partner.route_table_ids},
+        "return route": [],
+        "5432 rule": False,
+    }
+    # AND what the partner's account owns is untouched: the stack only looked it up
+    partner_ec2 = deployment.rosa_client(partner, "ec2")
+    assert partner_ec2.describe_vpcs(VpcIds=[partner.vpc_id])["Vpcs"]
+    tables = partner_ec2.describe_route_tables(RouteTableIds=list(partner.route_table_ids.values()))["RouteTables"]
+    assert len(tables) == len(partner.route_table_ids)
+    providers = deployment.client("iam", role_arn=PARTNER_ROLE).list_open_id_connect_providers()
+    assert len(providers["OpenIDConnectProviderList"]) == 1
+    # AND the other clusters keep everything
+    for rosa in others:
+        assert peered(deployment, rosa) == working(rosa), rosa.name
+
 
 def test_destroying_one_peering_stack_leaves_the_other_cluster_working(deployment: Deployment) -> None:
     site_a, site_b = deployment.rosa["rosa-site-a"], deployment.rosa["rosa-site-b"]
-    peering_a = peering_of(deployment, site_a)["VpcPeeringConnectionId"]
-    peering_b = peering_of(deployment, site_b)["VpcPeeringConnectionId"]
-    aurora_table = deployment.outputs()["aurora"]["route_table_id"]
 
     # WHEN only site A's stack is destroyed
     deployment.destroy("peering-rosa-site-a")
 
     # THEN its peering, routes and rule are gone
-    ec2 = deployment.client("ec2")
-    states = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[peering_a])["VpcPeeringConnections"]
-    assert all(c["Status"]["Code"] == "deleted" for c in states)
-    for table_id in site_a.route_table_ids.values():
-        assert routes_via(deployment, site_a.region, table_id, peering_a) == []
-    assert routes_via(deployment, AURORA_REGION, aurora_table, peering_a) == []
-    assert "10.0.0.0/16" not in ingress_cidrs(deployment)
+    gone = peered(deployment, site_a)
+    assert (gone["requester"], gone["accepter"]) == ("deleted", "deleted")
+    assert gone["rosa routes"] == {kind: [] for kind in site_a.route_table_ids}
+    assert (gone["return route"], gone["5432 rule"]) == ([], False)
     # AND site B keeps its peering, routes and rule
-    assert peering_of(deployment, site_b)["Status"]["Code"] == "active"
-    assert routes_via(deployment, AURORA_REGION, aurora_table, peering_b) == ["10.1.0.0/16"]
-    for table_id in site_b.route_table_ids.values():
-        assert routes_via(deployment, site_b.region, table_id, peering_b) == ["192.168.0.0/16"]
-    assert "10.1.0.0/16" in ingress_cidrs(deployment)
+    assert peered(deployment, site_b) == working(site_b)
     # AND the database was not touched: its plan is still empty
     code, plan = deployment.plan_exit_code("aurora")
     assert code == 0, plan[-3000:]
-
-
-def pod_roles(deployment: Deployment) -> dict[str, dict]:
-    """{role name: its inline policy} of every ROSA cluster's pod role."""
-    iam = deployment.client("iam")
-    roles = {}
-    for found in iam.list_roles()["Roles"]:
-        name = found["RoleName"]
-        if "-rosa-site-" in name:
-            (policy,) = iam.list_role_policies(RoleName=name)["PolicyNames"]
-            roles[name] = iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
-    return roles
 
 
 def test_destroying_one_access_stack_removes_exactly_its_roles(deployment: Deployment) -> None:
@@ -106,14 +172,15 @@ def lift_protection(deployment: Deployment) -> None:
 
 def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
     vpc_id = deployment.outputs()["aurora"]["vpc_id"]
-    peering_b = peering_of(deployment, deployment.rosa["rosa-site-b"])["VpcPeeringConnectionId"]
+    peering_b = peering_id_of(deployment, deployment.rosa["rosa-site-b"])
     lift_protection(deployment)
     (cluster,) = deployment.client("rds").describe_db_clusters(DBClusterIdentifier="keycloak-aurora")["DBClusters"]
     assert cluster["DeletionProtection"] is False
 
     # One stack per call, dependants first: cdktf 0.21 given several stacks together with
     # --ignore-missing-stack-dependencies starts the same stack's destroy over and over
-    # until the first one blocks on its output (seen here, 2026-11).
+    # until the first one blocks on its output (seen here, 2026-11). The partner's stacks
+    # are gone already (the first test of this module).
     for stack in ("peering-rosa-site-a", "peering-rosa-site-b", "access-rosa-site-a", "access-rosa-site-b", "aurora"):
         result = deployment.destroy(stack)
         if stack == "peering-rosa-site-b":
@@ -135,6 +202,13 @@ def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
     left = [(p["VpcPeeringConnectionId"], p["Status"]["Code"], p.get("Tags")) for p in peerings
             if p["Status"]["Code"] != "deleted"]
     assert left == []
+    # nor in the partner's account, where no route goes through a peering any more
+    partner = deployment.rosa[PARTNER]
+    partner_ec2 = deployment.rosa_client(partner, "ec2")
+    assert [p["VpcPeeringConnectionId"] for p in partner_ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
+            if p["Status"]["Code"] != "deleted"] == []
+    tables = partner_ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [partner.vpc_id]}])["RouteTables"]
+    assert [r for t in tables for r in t["Routes"] if "VpcPeeringConnectionId" in r] == []
     # no role of the deployment is left: neither a pod role nor the monitoring or flow log roles
     roles = [r["RoleName"] for r in deployment.client("iam").list_roles()["Roles"]]
     assert [name for name in roles if name.startswith("keycloak-aurora-")] == []

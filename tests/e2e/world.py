@@ -30,6 +30,17 @@ OTHER_REGION = "eu-central-1"
 STATE_BUCKET = "e2e-keycloak-aurora-tfstate"
 STATE_PREFIX = "keycloak-aurora"
 NODE_DNS = "ip-10-0-16-10.eu-west-1.compute.internal"
+#: One of moto's default Amazon AMIs (in every account and region), named rather than
+#: listed: listing them all is slow.
+AMI = "ami-12c6146b"
+#: The ROSA cluster in another account and region (`build_rosa_vpcs(partner=True)`): the
+#: config's `role_arn`, through which the test builds its VPC and Terraform reaches it.
+PARTNER = "rosa-partner"
+PARTNER_ACCOUNT = "222222222222"
+PARTNER_ROLE = f"arn:aws:iam::{PARTNER_ACCOUNT}:role/keycloak-aurora-peering"
+PARTNER_REGION = "us-east-1"
+#: The partner cluster's id, which ROSA tags its worker instances with (`api.openshift.com/id`).
+PARTNER_CLUSTER_ID = "7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a"
 CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
 #: The stacks deployed here. The keycloak-* stacks need a Kubernetes API server and the
 #: kubernetes provider binary, neither of which exists on these machines: they are
@@ -40,6 +51,7 @@ AWS_STACKS = ("aurora", "peering-*", "access-*")
 OIDC_ISSUERS = {
     "rosa-site-a": "https://oidc.op1.openshiftapps.com/e2e0site0a0000000000000000000001",
     "rosa-site-b": "https://oidc.op1.openshiftapps.com/e2e0site0b0000000000000000000002",
+    PARTNER: "https://oidc.op1.openshiftapps.com/e2e0partner00000000000000000004",
 }
 #: Destroying AWS stacks whose keycloak-* dependants were never deployed here.
 WITHOUT_KEYCLOAK_STACKS = "--ignore-missing-stack-dependencies"
@@ -57,7 +69,10 @@ class RosaVpc:
     cidr: str
     route_table_ids: dict[str, str] = field(default_factory=dict)  # main / public / private
     oidc_issuer: str = ""
+    #: The IAM OIDC provider of `oidc_issuer` in the database's account, which the pod roles trust.
     oidc_provider_arn: str = ""
+    #: The role that reaches the cluster's account (`rosa_clusters[].role_arn`); none: the database's account.
+    role_arn: str | None = None
 
 
 @dataclass
@@ -75,8 +90,13 @@ class Deployment:
     rendered_dirs: list[Path] = field(default_factory=list)
     deploy_seconds: float = 0.0
 
-    def client(self, service: str, region: str = AURORA_REGION) -> Any:
-        return boto3_client(service, region, self.moto.url)
+    def client(self, service: str, region: str = AURORA_REGION, role_arn: str | None = None) -> Any:
+        """A boto3 client in `region`, in the database's account, or through `role_arn` in that role's."""
+        return boto3_client(service, region, self.moto.url, role_arn)
+
+    def rosa_client(self, rosa: RosaVpc, service: str) -> Any:
+        """A boto3 client in `rosa`'s region and account (through its role, if it has one)."""
+        return self.client(service, rosa.region, rosa.role_arn)
 
     def cdktf_argv(self, *args: str) -> list[str]:
         """The project's pinned cdktf CLI with `args`, synthesizing into this world's outdir."""
@@ -140,20 +160,48 @@ class Deployment:
         self.config_path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
-def register_oidc_provider(url: str, issuer: str) -> str:
+def register_oidc_provider(url: str, issuer: str, role_arn: str | None = None) -> str:
     """An IAM OIDC provider for `issuer`, as ROSA STS registers one (client ids `openshift`
-    and `sts.amazonaws.com`); returns its ARN."""
-    iam = boto3_client("iam", AURORA_REGION, url)
+    and `sts.amazonaws.com`), in the database's account or, through `role_arn`, in that
+    role's; returns its ARN."""
+    iam = boto3_client("iam", AURORA_REGION, url, role_arn)
     return iam.create_open_id_connect_provider(
         Url=issuer, ClientIDList=["openshift", "sts.amazonaws.com"], ThumbprintList=["0" * 40]
     )["OpenIDConnectProviderArn"]
 
 
-def build_rosa_vpcs(url: str) -> dict[str, RosaVpc]:
+def build_partner_vpc(url: str) -> RosaVpc:
+    """`rosa-partner`'s VPC in `PARTNER_ACCOUNT` and `PARTNER_REGION`, built through
+    `PARTNER_ROLE` as that account's owner would: 10.2.0.0/16, a private subnet with a route
+    table of its own besides the main table, and a running worker node tagged with the
+    cluster's id. ROSA STS registers the cluster's OIDC provider in that account; the
+    database's account gets one too (`build_rosa_vpcs`), and only that one is trusted."""
+    ec2 = boto3_client("ec2", PARTNER_REGION, url, PARTNER_ROLE)
+    vpc = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    main = ec2.describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "association.main", "Values": ["true"]}]
+    )["RouteTables"][0]["RouteTableId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.2.16.0/20", AvailabilityZone=f"{PARTNER_REGION}a")
+    subnet_id = subnet["Subnet"]["SubnetId"]
+    private = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=private, SubnetId=subnet_id)
+    node_tags = [{"Key": "api.openshift.com/id", "Value": PARTNER_CLUSTER_ID}, {"Key": "red-hat-managed", "Value": "true"}]
+    ec2.run_instances(
+        ImageId=AMI, MinCount=1, MaxCount=1, InstanceType="m5.xlarge", SubnetId=subnet_id,
+        PrivateIpAddress="10.2.16.10", TagSpecifications=[{"ResourceType": "instance", "Tags": node_tags}],
+    )
+    register_oidc_provider(url, OIDC_ISSUERS[PARTNER], PARTNER_ROLE)
+    return RosaVpc(PARTNER, PARTNER_REGION, vpc, "10.2.0.0/16", {"main": main, "private": private},
+                   role_arn=PARTNER_ROLE)
+
+
+def build_rosa_vpcs(url: str, *, partner: bool = False) -> dict[str, RosaVpc]:
     """Two ROSA-like VPCs: `rosa-site-a` in the Aurora region (a worker node at `NODE_DNS`, its
     private subnet with its own route table, a public subnet with another, and the main
     table) and `rosa-site-b` in `OTHER_REGION`, found by its Name tag (peering needs the
-    accepter); and each cluster's OIDC provider (`OIDC_ISSUERS`)."""
+    accepter); with `partner` (default off) a third, `rosa-partner`, in another account
+    and region (`build_partner_vpc`); and each cluster's OIDC provider (`OIDC_ISSUERS`) in
+    the database's account."""
     ec2 = boto3_client("ec2", AURORA_REGION, url)
     vpc_a = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     main_a = ec2.describe_route_tables(
@@ -179,16 +227,19 @@ def build_rosa_vpcs(url: str) -> dict[str, RosaVpc]:
     )["Vpc"]["VpcId"]
     main_b = ec2_b.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_b]}])["RouteTables"][0]["RouteTableId"]
     rosa_b = RosaVpc("rosa-site-b", OTHER_REGION, vpc_b, "10.1.0.0/16", {"main": main_b})
-    for rosa in (rosa_a, rosa_b):
+    clusters = [rosa_a, rosa_b, *([build_partner_vpc(url)] if partner else [])]
+    for rosa in clusters:
         rosa.oidc_issuer = OIDC_ISSUERS[rosa.name]
         rosa.oidc_provider_arn = register_oidc_provider(url, rosa.oidc_issuer)
-    return {rosa_a.name: rosa_a, rosa_b.name: rosa_b}
+    return {rosa.name: rosa for rosa in clusters}
 
 
-def e2e_config(example: dict[str, Any], url: str) -> dict[str, Any]:
+def e2e_config(example: dict[str, Any], url: str, *, partner: bool = False) -> dict[str, Any]:
     """The example config pointed at moto: every endpoint at `url`, state in `STATE_BUCKET`,
-    and the two ROSA clusters of `build_rosa_vpcs` with their OIDC issuers (site B without
-    machine_cidr, so the default is exercised). Keycloak's credentials: the example's, `iam`."""
+    and the ROSA clusters of `build_rosa_vpcs` (with the same `partner`, default off) with
+    their OIDC issuers (site B without machine_cidr, so the default is exercised; the
+    partner found by its cluster id through its `role_arn`). Keycloak's credentials: the
+    example's, `iam`."""
     data = copy.deepcopy(example)
     data["aws"] = {"endpoints": {service: url for service in sorted(ENDPOINT_SERVICES)}, "skip_validation": True}
     data["state"] = {"backend": "s3", "s3": {"bucket": STATE_BUCKET, "key_prefix": STATE_PREFIX, "locking": "lockfile"}}
@@ -198,6 +249,12 @@ def e2e_config(example: dict[str, Any], url: str) -> dict[str, Any]:
         {"name": "rosa-site-b", "region": OTHER_REGION, "vpc": {"tags": {"Name": "rosa-site-b-vpc"}},
          "oidc_issuer": OIDC_ISSUERS["rosa-site-b"]},
     ]
+    if partner:
+        data["rosa_clusters"].append(
+            {"name": PARTNER, "region": PARTNER_REGION, "role_arn": PARTNER_ROLE,
+             "vpc": {"cluster_id": PARTNER_CLUSTER_ID}, "machine_cidr": "10.2.0.0/16",
+             "oidc_issuer": OIDC_ISSUERS[PARTNER]}
+        )
     return data
 
 

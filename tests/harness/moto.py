@@ -202,13 +202,31 @@ def query_actions(requests: list[dict[str, Any]]) -> list[tuple[str, dict[str, s
     return actions
 
 
-def boto3_client(service: str, region: str, url: str) -> Any:
+def boto3_client(service: str, region: str, url: str, role_arn: str | None = None) -> Any:
     """Return a boto3 client for ``service`` in ``region`` against moto at
-    ``url``, using the fake ``testing`` credentials (no profile, no files)."""
+    ``url``, using the fake ``testing`` credentials (no profile, no files).
+
+    With ``role_arn`` (default none) the client acts as that role: its credentials
+    come from ``AssumeRole`` with the ``testing`` ones, and moto serves requests
+    signed with them from the role's account (``arn:aws:iam::222222222222:role/x``:
+    account 222222222222, whose resources the default account 123456789012 does
+    not see), as AWS does. moto checks no trust policy: any role can be assumed.
+    """
     import boto3
 
-    return boto3.session.Session(
+    session = boto3.session.Session(
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
         region_name=region,
-    ).client(service, endpoint_url=url)
+    )
+    if role_arn is not None:
+        credentials = session.client("sts", endpoint_url=url).assume_role(
+            RoleArn=role_arn, RoleSessionName="e2e"
+        )["Credentials"]
+        session = boto3.session.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            region_name=region,
+        )
+    return session.client(service, endpoint_url=url)
