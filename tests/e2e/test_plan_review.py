@@ -129,13 +129,13 @@ def test_no_config_change_plans_no_changes_in_any_stack(deployment: Deployment, 
 
 
 def test_adding_a_rosa_cluster_only_creates_its_stacks(deployment: Deployment, tmp_path: Path) -> None:
-    vpc_id = deployment.client("ec2").create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    vpc_id = deployment.client("ec2").create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
     issuer = "https://oidc.op1.openshiftapps.com/e2e0site0c0000000000000000000003"
     register_oidc_provider(deployment.moto.url, issuer)
 
     def add_site_c(data: dict[str, Any]) -> None:
         data["rosa_clusters"].append(
-            {"name": "rosa-site-c", "vpc": {"id": vpc_id}, "machine_cidr": "10.2.0.0/16", "oidc_issuer": issuer}
+            {"name": "rosa-site-c", "vpc": {"id": vpc_id}, "machine_cidr": "10.3.0.0/16", "oidc_issuer": issuer}
         )
 
     stacks, config = variant(deployment, tmp_path, add_site_c)

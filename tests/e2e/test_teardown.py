@@ -6,6 +6,7 @@ behind but the final snapshot."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -162,6 +163,14 @@ def test_destroy_is_refused_while_the_database_is_protected(deployment: Deployme
     ]
 
 
+def server_errors(deployment: Deployment) -> str:
+    """The moto server's log lines of answers other than 2xx/3xx/404 and of tracebacks, for a
+    failure message."""
+    lines = deployment.moto.log_path.read_text(errors="replace").splitlines()
+    odd = [line for line in lines if re.search(r'" (?!404)[45]\d\d ', line) or line.startswith("Traceback")]
+    return "moto's errors:\n" + "\n".join(odd[-40:]) if odd else "moto answered no request with an error"
+
+
 def lift_protection(deployment: Deployment) -> None:
     """What an operator does on purpose: set deletion_protection false and apply it."""
     data = deployment.config()
@@ -201,7 +210,9 @@ def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
     peerings = ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
     left = [(p["VpcPeeringConnectionId"], p["Status"]["Code"], p.get("Tags")) for p in peerings
             if p["Status"]["Code"] != "deleted"]
-    assert left == []
+    # A connection left here that no state holds was created by a request the SDK sent
+    # twice (seen once in CI, under load): moto's server errors say why, if it had any.
+    assert left == [], server_errors(deployment)
     # nor in the partner's account, where no route goes through a peering any more
     partner = deployment.rosa[PARTNER]
     partner_ec2 = deployment.rosa_client(partner, "ec2")
