@@ -110,10 +110,19 @@ def deploy(w: Deployment, stack: str) -> str:
     return result.stdout
 
 
+#: The deploys killed here write no state before the kill, as in the issue's report. Terraform
+#: (1.5+) persists the state of a long apply every 20 s; on a loaded machine the kill comes
+#: later than that, and what was created by then is in the state (seen in CI: one VPC, not
+#: two, after the re-run). An interval longer than the apply keeps the scenario the same on
+#: every machine (`TF_STATE_PERSIST_INTERVAL`, Terraform 1.9+: seconds, 20 at least).
+NO_STATE_BEFORE_THE_KILL = {"TF_STATE_PERSIST_INTERVAL": "3600"}
+
+
 def start_deploy(w: Deployment, stack: str) -> subprocess.Popen[str]:
+    """`cdktf deploy <stack>` in the background, to be killed (see NO_STATE_BEFORE_THE_KILL)."""
     log = open(w.outdir.parent / f"deploy-{stack}.log", "w")
-    return subprocess.Popen(deploy_argv(w, stack), cwd=ROOT, env=w.env, stdout=log, stderr=subprocess.STDOUT,
-                            text=True, stdin=subprocess.DEVNULL)
+    return subprocess.Popen(deploy_argv(w, stack), cwd=ROOT, env={**w.env, **NO_STATE_BEFORE_THE_KILL}, stdout=log,
+                            stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
 
 
 def descendants(pid: int) -> list[int]:
