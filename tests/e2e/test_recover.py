@@ -111,10 +111,10 @@ def deploy(w: Deployment, stack: str) -> str:
 
 
 #: The deploys killed here write no state before the kill, as in the issue's report. Terraform
-#: (1.5+) persists the state of a long apply every 20 s; on a loaded machine the kill comes
-#: later than that, and what was created by then is in the state (seen in CI: one VPC, not
-#: two, after the re-run). An interval longer than the apply keeps the scenario the same on
-#: every machine (`TF_STATE_PERSIST_INTERVAL`, Terraform 1.9+: seconds, 20 at least).
+#: (1.5+) persists the state of a long apply every 20 s; on a loaded machine the kill could
+#: come later than that, and what was created by then would be in the state. An interval
+#: longer than the apply keeps the scenario the same on every machine
+#: (`TF_STATE_PERSIST_INTERVAL`, seconds, 20 at least). See also `kill_hard`.
 NO_STATE_BEFORE_THE_KILL = {"TF_STATE_PERSIST_INTERVAL": "3600"}
 
 
@@ -144,14 +144,33 @@ def descendants(pid: int) -> list[int]:
 
 def kill_hard(deploy_process: subprocess.Popen[str]) -> list[str]:
     """SIGKILL the cdktf process we started and everything it started (terraform runs under
-    a pty of its own, outside our process group); returns their command names."""
-    names = []
-    for pid in [*descendants(deploy_process.pid), deploy_process.pid]:
+    a pty of its own, outside our process group), as a lost machine would; returns their
+    command names.
+
+    Every process is first stopped with SIGSTOP, parents before children, and only then
+    killed: no process may see another one die. A terraform whose provider dies first ends
+    its apply with an error and writes the state before it exits (seen in CI under load:
+    the network in the state after the "kill"), which a lost machine never does.
+    """
+    stopped: list[int] = []
+    names: list[str] = []
+    while True:
+        tree = [deploy_process.pid, *reversed(descendants(deploy_process.pid))]  # parents first
+        new = [pid for pid in tree if pid not in stopped]
+        if not new:
+            break  # nothing left running could start another process
+        for pid in new:
+            try:
+                names.append(Path(f"/proc/{pid}/comm").read_text().strip())
+                os.kill(pid, signal.SIGSTOP)
+            except OSError:
+                pass  # already gone
+            stopped.append(pid)
+    for pid in stopped:
         try:
-            names.append(Path(f"/proc/{pid}/comm").read_text().strip())
             os.kill(pid, signal.SIGKILL)
         except OSError:
-            pass  # already gone
+            pass
     deploy_process.wait(timeout=30)
     return names
 
