@@ -61,7 +61,6 @@ class AccessStack(TerraformStack):
             raise ValueError(f"rosa cluster {rosa.name!r} has no oidc_issuer")
 
         spec, keycloak = config.aurora, config.keycloak
-        tag_resources(self, deployment=spec.name, defaults=spec.tags, markers={"RosaCluster": rosa.name})
         aws_provider(self, "aws", region=spec.region, aws=config.aws)
         aurora_outputs = stack_outputs(self, "aurora-outputs", config, AURORA_STACK_ID)
         account = DataAwsCallerIdentity(self, "account").account_id
@@ -132,3 +131,7 @@ class AccessStack(TerraformStack):
             reader = role("secrets-reader-role", "secrets-reader", SECRETS_READER_SERVICE_ACCOUNT, read_master_secret)
             TerraformOutput(self, "secrets_reader_role_arn", value=reader.arn,
                             description="Role of the SecretStore's ServiceAccount: reads the master secret.")
+
+        # Every resource carries the deployment's tags and RosaCluster=<name> (last: it tags
+        # the resources created above).
+        tag_resources(self, deployment=spec.name, defaults=spec.tags, markers={"RosaCluster": rosa.name})

@@ -28,9 +28,6 @@ class AuroraStack(TerraformStack):
         spec = config.aurora
         configure_state(self, AURORA_STACK_ID, config)
         aws_provider(self, "aws", region=spec.region, aws=config.aws)
-        # Guide: the VPC is tagged AuroraCluster=<name>; here every resource of the stack is.
-        tag_resources(self, deployment=spec.name, defaults=spec.tags, markers={"AuroraCluster": spec.name})
-
         # Beyond the guide: one customer-managed key for storage, secret, insights and logs.
         kms_key_arn = spec.kms_key_arn or CustomerManagedKey(
             self,
@@ -66,3 +63,7 @@ class AuroraStack(TerraformStack):
         }
         for name, (value, description) in outputs.items():
             TerraformOutput(self, name, value=value, description=description)
+
+        # Guide: the VPC is tagged AuroraCluster=<name>; here every resource of the stack is
+        # (last: it tags the resources created above).
+        tag_resources(self, deployment=spec.name, defaults=spec.tags, markers={"AuroraCluster": spec.name})

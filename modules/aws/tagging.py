@@ -1,10 +1,10 @@
 """The tags every taggable AWS resource of a stack carries, added in one place.
 
-Constructs set only what is their own (a `Name`); `tag_resources(stack, ...)` adds an
-aspect that, when the stack is synthesized, gives every managed resource with a `tags`
-argument the deployment's tags (`aurora.tags`, which the resource's own tags override),
-the stack's marker tags (`AuroraCluster=<name>`, `RosaCluster=<name>`, ...), which
-override both, and two identity tags that override everything:
+Constructs set only what is their own (a `Name`); `tag_resources(stack, ...)`, the last
+call of a stack's constructor, gives every managed resource with a `tags` argument the
+deployment's tags (`aurora.tags`, which the resource's own tags override), the stack's
+marker tags (`AuroraCluster=<name>`, `RosaCluster=<name>`, ...), which override both, and
+two identity tags that override everything:
 
 * `keycloak-aurora:deployment` = `aurora.name` (the deployment; the cluster identifier
   is unique per account and region),
@@ -21,15 +21,19 @@ Two resources that manage ONE AWS object (a peering connection and its accepter)
 carry the same tags, or every apply flips them: the second names the first's address with
 `same_aws_object(first)` in its own tags. Data sources are never touched: their `tags` is
 a filter, not a label.
+
+Why a call at the end and not a cdktf aspect: an aspect costs one Node.js-to-Python
+callback per construct at synth, a third of the synth time of a stack (measured with
+`make bench ARGS=--profile`); this is one walk in Python over the stack's resources.
+`tests/unit/aws/test_tagging.py` checks that every taggable resource of every golden
+config carries the tags, so a resource added after the call is caught.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-import jsii
-from cdktf import Aspects, IAspect, TerraformResource, TerraformStack
-from constructs import IConstruct
+from cdktf import TerraformResource, TerraformStack
 
 from modules.naming import ADDRESS_TAG, DEPLOYMENT_TAG
 
@@ -46,27 +50,21 @@ def same_aws_object(resource: TerraformResource) -> dict[str, str]:
     return {ADDRESS_TAG: address(resource)}
 
 
-@jsii.implements(IAspect)
-class ResourceTags:
-    """Aspect: `{**defaults, **own tags, **markers, **identity}` on every taggable managed
-    resource, identity being the deployment and address tags."""
-
-    def __init__(self, *, deployment: str, defaults: Mapping[str, str], markers: Mapping[str, str]) -> None:
-        self._deployment = deployment
-        self._defaults = dict(defaults)
-        self._markers = dict(markers)
-
-    def visit(self, node: IConstruct) -> None:
-        if isinstance(node, TerraformResource) and hasattr(type(node), "tags_input"):
-            own = dict(node.tags_input or {})
-            identity = {DEPLOYMENT_TAG: self._deployment, ADDRESS_TAG: own.get(ADDRESS_TAG) or address(node)}
-            node.tags = {**self._defaults, **own, **self._markers, **identity}
-
-
 def tag_resources(
-    scope: IConstruct, *, deployment: str, defaults: Mapping[str, str], markers: Mapping[str, str]
+    stack: TerraformStack, *, deployment: str, defaults: Mapping[str, str], markers: Mapping[str, str]
 ) -> None:
-    """Tag every taggable resource under `scope` (a stack) with `defaults` (overridable by
-    a resource's own tags), `markers` (not overridable) and the identity tags of
-    `deployment` (`aurora.name`) and of the resource's address."""
-    Aspects.of(scope).add(ResourceTags(deployment=deployment, defaults=defaults, markers=markers))
+    """Tag every taggable resource `stack` holds now (call it after the last one) with
+    `{**defaults, **own tags, **markers, **identity}`: `defaults` overridable by a
+    resource's own tags, `markers` not, and the identity tags of `deployment`
+    (`aurora.name`) and of the resource's address (or of the address its own tags name,
+    see `same_aws_object`)."""
+    stack_id = stack.node.id
+    resource_types: dict[type, str] = {}  # one jsii round trip per class, not per resource
+    for node in stack.node.find_all():
+        cls = type(node)
+        if isinstance(node, TerraformResource) and hasattr(cls, "tags_input"):
+            if cls not in resource_types:
+                resource_types[cls] = node.terraform_resource_type
+            own = dict(node.tags_input or {})
+            resource_address = own.get(ADDRESS_TAG) or f"{stack_id}/{resource_types[cls]}.{node.friendly_unique_id}"
+            node.tags = {**defaults, **own, **markers, DEPLOYMENT_TAG: deployment, ADDRESS_TAG: resource_address}

@@ -32,8 +32,6 @@ class PeeringStack(TerraformStack):
         self.add_dependency(aurora)
 
         spec = config.aurora
-        # Every resource carries the deployment's tags and RosaCluster=<name>.
-        tag_resources(self, deployment=spec.name, defaults=spec.tags, markers={"RosaCluster": rosa.name})
         # The default provider is the ROSA side (requester); `aurora` the accepter side.
         rosa_provider = aws_provider(
             self, "aws", region=config.rosa_region(rosa), aws=config.aws, role_arn=rosa.role_arn
@@ -62,3 +60,7 @@ class PeeringStack(TerraformStack):
         TerraformOutput(self, "peering_connection_id", value=peering.connection_id, description="VPC peering connection id.")
         TerraformOutput(self, "rosa_vpc_id", value=peering.rosa_vpc_id, description="The ROSA cluster's VPC id.")
         TerraformOutput(self, "machine_cidr", value=peering.machine_cidr, description="CIDR allowed to reach Aurora on 5432.")
+
+        # Every resource carries the deployment's tags and RosaCluster=<name> (last: it tags
+        # the resources created above).
+        tag_resources(self, deployment=spec.name, defaults=spec.tags, markers={"RosaCluster": rosa.name})

@@ -33,9 +33,6 @@ class StateStack(TerraformStack):
         s3 = config.state.s3_settings
         local_state(self, STATE_STACK_ID, config)
         aws_provider(self, "aws", region=config.state_region, aws=config.aws)
-        tag_resources(
-            self, deployment=config.aurora.name, defaults=config.aurora.tags, markers={"Purpose": "terraform-state"}
-        )
         keep = {"prevent_destroy": True}
 
         key = CustomerManagedKey(
@@ -124,3 +121,8 @@ class StateStack(TerraformStack):
                 point_in_time_recovery={"enabled": True},
                 lifecycle=keep,
             )
+
+        # Last: it tags the resources created above.
+        tag_resources(
+            self, deployment=config.aurora.name, defaults=config.aurora.tags, markers={"Purpose": "terraform-state"}
+        )

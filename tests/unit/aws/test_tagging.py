@@ -17,15 +17,15 @@ def tagged_stack() -> dict[str, Any]:
     from modules.providers import DataAwsVpc, IamRolePolicy, SecurityGroup, Vpc
 
     def build(stack: Any) -> None:
-        tag_resources(
-            stack, deployment="kc", defaults={"CostCenter": "identity", "Name": "default-name", ADDRESS_TAG: "x"},
-            markers={"AuroraCluster": "kc"},
-        )
         vpc = Vpc(stack, "vpc", cidr_block="10.0.0.0/16", tags={"Name": "own-name", "AuroraCluster": "not-mine"})
         SecurityGroup(stack, "group", name="g")
         SecurityGroup(stack, "same-object", name="g2", tags=same_aws_object(vpc))
         IamRolePolicy(stack, "policy", role="r", policy="{}")
         DataAwsVpc(stack, "found", tags={"Name": "rosa"})
+        tag_resources(
+            stack, deployment="kc", defaults={"CostCenter": "identity", "Name": "default-name", ADDRESS_TAG: "x"},
+            markers={"AuroraCluster": "kc"},
+        )
 
     return construct_json(build)
 

@@ -204,7 +204,7 @@ def test_otherwise_the_aurora_side_accepts(rosa: dict[str, Any], rosa_region: st
     accepter = only(stack, "aws_vpc_peering_connection_accepter")
     assert accepter["provider"] == "aws.aurora"
     assert accepter["auto_accept"] is True
-    # One AWS object: the accepter names the connection's address (the stack's aspect adds
+    # One AWS object: the accepter names the connection's address (the stack's tag_resources adds
     # the same address tag to the connection, tests/unit/aws/test_tagging.py).
     (connection_id,) = resources(stack, "aws_vpc_peering_connection")
     assert accepter["tags"] == {

@@ -54,7 +54,7 @@ def write_stack(directory: Path, name: str, resources: dict[str, dict[str, Any]]
                 backend: dict[str, Any] | None = None, remote: dict[str, Any] | None = None,
                 providers: list[dict[str, Any]] | None = None) -> Path:
     """`<directory>/stacks/<name>/cdk.tf.json` with `resources` ({address: body}): taggable
-    bodies get the identity tags the aspect would give them."""
+    bodies get the identity tags `tag_resources` would give them."""
     document: dict[str, Any] = {
         "provider": {"aws": providers or [{"region": REGION}]},
         "terraform": {"backend": backend or {"s3": {"bucket": BUCKET, "key": f"p/{name}.tfstate",
