@@ -54,10 +54,12 @@ def workspace_name(workspace_prefix: str, stack_id: str) -> str:
 
 # --- tags every taggable resource carries (modules/aws/tagging.py) -----------------
 
+#: Keys of the tags this tool sets itself start with it; `aurora.tags` may not use it.
+OWN_TAG_PREFIX = "keycloak-aurora:"
 #: Tag naming the deployment a resource belongs to; its value is `aurora.name`.
-DEPLOYMENT_TAG = "keycloak-aurora:deployment"
+DEPLOYMENT_TAG = f"{OWN_TAG_PREFIX}deployment"
 #: Tag naming a resource's Terraform address: `<stack>/<type>.<logical id>`.
-ADDRESS_TAG = "keycloak-aurora:address"
+ADDRESS_TAG = f"{OWN_TAG_PREFIX}address"
 
 
 # --- Aurora resources (guide: "Create an Aurora cluster") ---------------------------

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 
+from modules.naming import OWN_TAG_PREFIX
+
 #: Aurora PostgreSQL majors that Keycloak supports (Keycloak 26 "Configuring the database").
 SUPPORTED_ENGINE_MAJORS = (15, 16, 17)
 #: A current Aurora PostgreSQL release of a supported major; what the guide deploys.
@@ -51,6 +53,18 @@ TFC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,90}$")
 #: 128 and 256; keys never start with `aws:` (reserved).
 TAG_KEY = re.compile(r"^(?!aws:)[\w.:/=+\-@ ]{1,128}$")
 TAG_VALUE = re.compile(r"^[\w.:/=+\-@]{1,256}$")
+#: A tag value every service this tool tags accepts (IAM's and CloudWatch Logs' rule, the
+#: strictest of EC2, RDS, IAM, KMS and Logs): may be empty, may contain spaces.
+_ANY_TAG_VALUE = re.compile(r"^[\w.:/=+\-@ ]{0,256}$")
+#: AWS allows 50 tags per resource; this tool adds up to four of its own (Name, a stack
+#: marker such as AuroraCluster, the deployment and address tags).
+MAX_DEPLOYMENT_TAGS = 46
+#: A KMS key by its ARN (RDS, Secrets Manager and CloudWatch Logs all take the key ARN; an
+#: alias is not one): a key id (a UUID) or a multi-Region key id (mrk-...).
+KMS_KEY_ARN = re.compile(
+    r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:key/"
+    r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+)
 
 
 def pattern(regex: re.Pattern[str], rule: str):
@@ -158,6 +172,26 @@ def _restore_time(value: Any) -> str:
     return value
 
 
+def _deployment_tags(value: dict[str, str]) -> dict[str, str]:
+    """Tags for every resource: EC2-style keys and values that IAM and Logs accept too, no
+    key AWS or this tool reserves, at most MAX_DEPLOYMENT_TAGS."""
+    for key, text in value.items():
+        if key.startswith(("aws:", OWN_TAG_PREFIX)):
+            raise ValueError(
+                f"key {key!r} is reserved: keys starting with aws: are AWS's, with {OWN_TAG_PREFIX} this tool's "
+                "(the deployment and address tags every resource carries)"
+            )
+        if not TAG_KEY.match(key):
+            raise ValueError(f"key {key!r}: a tag key is 1-128 letters, digits, spaces or _.:/=+-@")
+        if not _ANY_TAG_VALUE.match(text):
+            raise ValueError(f"value of {key!r}: a tag value is at most 256 letters, digits, spaces or _.:/=+-@")
+    if len(value) > MAX_DEPLOYMENT_TAGS:
+        raise ValueError(
+            f"{len(value)} tags: at most {MAX_DEPLOYMENT_TAGS} (AWS allows 50 per resource and this tool adds up to 4)"
+        )
+    return value
+
+
 def duration_seconds(value: str) -> int:
     """Seconds of a Go-style duration such as 1h30m (hours, minutes, seconds only)."""
     units = {"h": 3600, "m": 60, "s": 1}
@@ -174,6 +208,17 @@ OidcIssuer = Annotated[str, AfterValidator(_oidc_issuer)]
 LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
 RestoreTime = Annotated[str, BeforeValidator(_restore_time)]
 Cidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_ipv4_network)]
+DeploymentTags = Annotated[dict[str, str], AfterValidator(_deployment_tags)]
+KmsKeyArn = Annotated[
+    str,
+    AfterValidator(
+        pattern(
+            KMS_KEY_ARN,
+            "must be a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab "
+            "(not an alias: RDS and CloudWatch Logs take the key's ARN)",
+        )
+    ),
+]
 K8sName = Annotated[
     str,
     AfterValidator(

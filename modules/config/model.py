@@ -30,8 +30,10 @@ from modules.config.fields import (
     Cidr,
     DbName,
     DbUser,
+    DeploymentTags,
     Duration,
     K8sName,
+    KmsKeyArn,
     LogRetentionDays,
     OidcIssuer,
     RdsIdentifier,
@@ -185,7 +187,7 @@ class AuroraSpec(_Model):
         "on purpose",
     )
     backup_retention_days: int = Field(default=7, ge=1, le=35, description="automated backups kept N days, 1-35")
-    kms_key_arn: str | None = Field(
+    kms_key_arn: KmsKeyArn | None = Field(
         default=None,
         description="customer-managed KMS key for storage, the master secret, Performance Insights and the log "
         "groups",
@@ -213,7 +215,11 @@ class AuroraSpec(_Model):
         "cluster, removing it changes nothing",
         json_schema_extra=shown_default("none: an empty database"),
     )
-    tags: dict[str, str] = Field(default_factory=dict, description="added to every taggable resource of every stack")
+    tags: DeploymentTags = Field(
+        default_factory=dict,
+        description="added to every taggable resource of every stack (at most 46; keys starting with aws: or "
+        "keycloak-aurora: are reserved)",
+    )
 
     @property
     def engine_major(self) -> int:

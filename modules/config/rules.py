@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from modules.config.fields import SUPPORTED_ENGINE_MAJORS, duration_seconds
+from modules.config.fields import KMS_KEY_ARN, SUPPORTED_ENGINE_MAJORS, duration_seconds
 from modules.config.model import DeploymentConfig, PasswordMode
 from modules.naming import db_owner_role
 
@@ -82,6 +82,18 @@ def _engine_major_supported(config: DeploymentConfig) -> Iterator[str]:
         yield (
             f"aurora.engine_version = {config.aurora.engine_version!r}: "
             f"major {config.aurora.engine_major} is not one Keycloak supports ({majors})"
+        )
+
+
+def _kms_key_in_the_cluster_region(config: DeploymentConfig) -> Iterator[str]:
+    # RDS encrypts a cluster only with a key of its own Region (a multi-Region key is used
+    # through its replica there, which has its own ARN).
+    arn = config.aurora.kms_key_arn
+    match = KMS_KEY_ARN.match(arn) if arn else None
+    if match and match["region"] != config.aurora.region:
+        yield (
+            f"aurora.kms_key_arn = {arn!r}: the key is in {match['region']}, not in aurora.region "
+            f"{config.aurora.region} (RDS takes a key of the cluster's Region)"
         )
 
 
@@ -213,6 +225,7 @@ RULES: tuple[Rule, ...] = (
     _subnets_disjoint,
     _reader_count,
     _engine_major_supported,
+    _kms_key_in_the_cluster_region,
     _restore_from_another_cluster,
     _rosa_names_unique,
     _machine_cidrs_disjoint,

@@ -60,3 +60,19 @@ def ingress_cidrs(d: Deployment) -> dict[str, str]:
         for r in rules
         if not r["IsEgress"] and r["IpProtocol"] == "tcp" and r["FromPort"] == r["ToPort"] == 5432
     }
+
+
+#: Every pod role of the deployment starts so (`<aurora>-<rosa>-<purpose>`).
+POD_ROLE_PREFIX = "keycloak-aurora-rosa-"
+
+
+def pod_roles(d: Deployment) -> dict[str, dict]:
+    """{role name: its inline policy} of every ROSA cluster's pod role (in the database's account)."""
+    iam = d.client("iam")
+    roles = {}
+    for found in iam.list_roles()["Roles"]:
+        name = found["RoleName"]
+        if name.startswith(POD_ROLE_PREFIX):
+            (policy,) = iam.list_role_policies(RoleName=name)["PolicyNames"]
+            roles[name] = iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
+    return roles

@@ -17,13 +17,12 @@ from typing import Any
 import pytest
 
 from modules.naming import issuer_host_path
+from tests.e2e.aws_checks import POD_ROLE_PREFIX
 from tests.e2e.world import PARTNER, PARTNER_ACCOUNT, PARTNER_ROLE, Deployment
 
 pytestmark = pytest.mark.e2e
 
 CLUSTERS = ["rosa-site-a", "rosa-site-b", PARTNER]
-#: Every pod role of the deployment starts so (`<aurora>-<rosa>-<purpose>`; no other role does).
-POD_ROLE_PREFIX = "keycloak-aurora-rosa-"
 
 
 def role(deployment: Deployment, name: str) -> dict[str, Any]:

@@ -17,28 +17,13 @@ from tests.e2e.aws_checks import (
     ingress_cidrs,
     peering_id_of,
     peering_of,
+    pod_roles,
     rosa_routes_via,
 )
 from tests.e2e.world import PARTNER, PARTNER_ROLE, Deployment, RosaVpc
 from tests.harness.terraform import terraform
 
 pytestmark = pytest.mark.e2e
-
-#: Every pod role of the deployment starts so (`<aurora>-<rosa>-<purpose>`).
-POD_ROLE_PREFIX = "keycloak-aurora-rosa-"
-
-
-def pod_roles(deployment: Deployment) -> dict[str, dict]:
-    """{role name: its inline policy} of every ROSA cluster's pod role (in the database's account)."""
-    iam = deployment.client("iam")
-    roles = {}
-    for found in iam.list_roles()["Roles"]:
-        name = found["RoleName"]
-        if name.startswith(POD_ROLE_PREFIX):
-            (policy,) = iam.list_role_policies(RoleName=name)["PolicyNames"]
-            roles[name] = iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
-    return roles
-
 
 def peered(deployment: Deployment, rosa: RosaVpc) -> dict[str, Any]:
     """What `rosa`'s peering stack made, each side read in its own account: the connection's

@@ -215,6 +215,39 @@ BAD_INPUTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         "aurora.reader_count = 0: must be at least 1 (a reader in another AZ is what Aurora promotes "
         "when the writer's AZ fails)",
     ),
+    "KMS key given by alias": (
+        _set("aurora.kms_key_arn", "alias/keycloak"),
+        "aurora.kms_key_arn = 'alias/keycloak': must be a KMS key ARN such as "
+        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (not an alias: RDS and "
+        "CloudWatch Logs take the key's ARN)",
+    ),
+    "KMS key in another region": (
+        _set("aurora.kms_key_arn", "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"),
+        "aurora.kms_key_arn = 'arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab': "
+        "the key is in us-east-1, not in aurora.region eu-west-1 (RDS takes a key of the cluster's Region)",
+    ),
+    "tag key this tool reserves": (
+        _set("aurora.tags", {"keycloak-aurora:deployment": "other"}),
+        "aurora.tags = {'keycloak-aurora:deployment': 'other'}: key 'keycloak-aurora:deployment' is reserved: "
+        "keys starting with aws: are AWS's, with keycloak-aurora: this tool's (the deployment and address tags "
+        "every resource carries)",
+    ),
+    "tag key AWS reserves": (
+        _set("aurora.tags", {"aws:cloudformation:stack-name": "x"}),
+        "aurora.tags = {'aws:cloudformation:stack-name': 'x'}: key 'aws:cloudformation:stack-name' is reserved: "
+        "keys starting with aws: are AWS's, with keycloak-aurora: this tool's (the deployment and address tags "
+        "every resource carries)",
+    ),
+    "tag value IAM refuses": (
+        _set("aurora.tags", {"Owner": "team#identity"}),
+        "aurora.tags = {'Owner': 'team#identity'}: value of 'Owner': a tag value is at most 256 letters, digits, "
+        "spaces or _.:/=+-@",
+    ),
+    "too many tags": (
+        _set("aurora.tags", {f"t{i}": "x" for i in range(47)}),
+        f"aurora.tags = {({f't{i}': 'x' for i in range(47)})!r}: 47 tags: at most 46 (AWS allows 50 per resource "
+        "and this tool adds up to 4)",
+    ),
     "unsupported engine major": (
         _set("aurora.engine_version", "14.9"),
         "aurora.engine_version = '14.9': major 14 is not one Keycloak supports (15, 16, 17)",
