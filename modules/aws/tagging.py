@@ -38,10 +38,11 @@ from cdktf import TerraformResource, TerraformStack
 from modules.naming import ADDRESS_TAG, DEPLOYMENT_TAG
 
 
-def address(resource: TerraformResource) -> str:
-    """`<stack>/<type>.<logical id>`: the value of the address tag of `resource`."""
-    stack = TerraformStack.of(resource).node.id
-    return f"{stack}/{resource.terraform_resource_type}.{resource.friendly_unique_id}"
+def address(resource: TerraformResource, *, stack_id: str | None = None, resource_type: str | None = None) -> str:
+    """`<stack>/<type>.<logical id>`: the value of the address tag of `resource`. A caller
+    that knows the stack id or the type passes them (each costs a jsii round trip)."""
+    stack_id = stack_id or TerraformStack.of(resource).node.id
+    return f"{stack_id}/{resource_type or resource.terraform_resource_type}.{resource.friendly_unique_id}"
 
 
 def same_aws_object(resource: TerraformResource) -> dict[str, str]:
@@ -66,5 +67,5 @@ def tag_resources(
             if cls not in resource_types:
                 resource_types[cls] = node.terraform_resource_type
             own = dict(node.tags_input or {})
-            resource_address = own.get(ADDRESS_TAG) or f"{stack_id}/{resource_types[cls]}.{node.friendly_unique_id}"
-            node.tags = {**defaults, **own, **markers, DEPLOYMENT_TAG: deployment, ADDRESS_TAG: resource_address}
+            address_tag = own.get(ADDRESS_TAG) or address(node, stack_id=stack_id, resource_type=resource_types[cls])
+            node.tags = {**defaults, **own, **markers, DEPLOYMENT_TAG: deployment, ADDRESS_TAG: address_tag}
