@@ -41,7 +41,7 @@ help:
 	@echo "make destroy   destroy every stack in reverse dependency order"
 	@echo "make recover   after an interrupted deploy: name the lock, adopt what it created (STACKS=..., ARGS='--unlock --yes')"
 	@echo "make bench     synth speed and memory benchmark"
-	@echo "make docs      regenerate README.md's config reference from the config model"
+	@echo "make docs      regenerate docs/configuration.md's config reference from the config model"
 	@echo "make golden    regenerate tests/golden/ (the synthesized JSON of every config; review the diff)"
 
 install: .venv/.synced node_modules/.installed
@@ -136,7 +136,7 @@ bench: install
 	pipenv run python bench/synth_bench.py $(ARGS)
 
 docs: .venv/.synced
-	pipenv run python -m modules.config.reference --write README.md
+	pipenv run python -m modules.config.reference --write docs/configuration.md
 
 golden: .venv/.synced
 	pipenv run python -m tests.golden --update

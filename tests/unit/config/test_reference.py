@@ -1,4 +1,4 @@
-"""The README's config reference is generated from the model, and kept fresh."""
+"""The config reference (docs/configuration.md) is generated from the model, and kept fresh."""
 
 from __future__ import annotations
 
@@ -12,18 +12,18 @@ from modules.config import reference
 from modules.config.model import DeploymentConfig, _Model
 from tests.conftest import ROOT
 
-README = ROOT / "README.md"
+PAGE = ROOT / reference.REFERENCE_PAGE
 
 
-def test_readme_config_reference_is_current() -> None:
-    text = README.read_text(encoding="utf-8")
+def test_config_reference_is_current() -> None:
+    text = PAGE.read_text(encoding="utf-8")
     assert reference.updated(text) == text, (
-        "README.md's config reference is stale: run `python -m modules.config.reference --write README.md`"
+        f"{reference.REFERENCE_PAGE}'s config reference is stale: run `make docs`"
     )
 
 
-def test_check_command_fails_on_a_stale_readme(tmp_path) -> None:
-    stale = tmp_path / "README.md"
+def test_check_command_fails_on_a_stale_page(tmp_path) -> None:
+    stale = tmp_path / "configuration.md"
     stale.write_text(f"# x\n\n{reference.BEGIN}\n| old |\n{reference.END}\n", encoding="utf-8")
     check = [sys.executable, "-m", "modules.config.reference", "--check", str(stale)]
     result = subprocess.run(check, cwd=ROOT, capture_output=True, text=True, timeout=60)
