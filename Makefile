@@ -24,17 +24,20 @@ endif
 # and points Terraform at that mirror; without it Terraform uses the public registry.
 RUN := pipenv run python -m modules.run
 
-.PHONY: help install synth plan preflight find-vpc test test-unit test-e2e lint scan render deploy destroy recover bench docs golden topology-png clean
+.PHONY: help version install synth plan preflight find-vpc test test-unit test-e2e lint scan render outputs deploy destroy recover bench docs golden topology-png clean
 
 help:
-	@echo "make synth     synthesize every stack of \$$CONFIG (default: config/example.yaml) into cdktf.out/"
+	@echo "Every target uses the config named by \$$KEYCLOAK_AURORA_CONFIG (export it once) or CONFIG=<file>;"
+	@echo "without either, config/example.yaml (and says so)."
+	@echo "make synth     synthesize every stack into cdktf.out/"
 	@echo "make preflight read-only checks against AWS of \$$CONFIG before deploying (a table; exit 1 on any failure)"
-	@echo "make find-vpc  the VPC id of a ROSA cluster: REGION=... NODE=<worker DNS name> or CLUSTER_ID=... [ROLE_ARN=...]"
+	@echo "make find-vpc  the VPC id of a ROSA cluster: REGION=... NODE=<worker DNS name> or CLUSTER_ID=... [TAG=...] [ROLE_ARN=...]"
 	@echo "make test      run every test: unit, terraform validate, end to end against moto"
 	@echo "make test-unit run the fast tests only (no moto, no deploy, no Chromium)"
 	@echo "make lint      zizmor (offline) and shellcheck over the workflows and shell scripts"
 	@echo "make topology-png  redraw docs/topology-example.png (the README's picture) with mermaid-cli"
 	@echo "make scan      checkov on every synthesized stack (skips only security/checkov-skips.yaml)"
+	@echo "make outputs   the deployed stacks' outputs into outputs.json (STACKS, default aurora; OUTPUTS=file)"
 	@echo "make render    Keycloak CR patches from deployed outputs (OUTPUTS=outputs.json) into rendered/"
 	@echo "make plan      plan every stack (STACKS='aurora peering-*' to pick) into plans/ and plan-summary.md"
 	@echo "make deploy    apply every stack in dependency order (STACKS to pick, DEPLOY_FLAGS=--auto-approve)"
@@ -43,6 +46,7 @@ help:
 	@echo "make bench     synth speed and memory benchmark"
 	@echo "make docs      regenerate docs/configuration.md's config reference from the config model"
 	@echo "make golden    regenerate tests/golden/ (the synthesized JSON of every config; review the diff)"
+	@echo "make version   this tool's version"
 
 install: .venv/.synced node_modules/.installed
 
@@ -70,9 +74,13 @@ REGION ?=
 NODE ?=
 CLUSTER_ID ?=
 ROLE_ARN ?=
+# With CLUSTER_ID: the instance tag that holds it (rosa_clusters[].vpc.cluster_id_tag), for
+# ROSA classic nodes that lack api.openshift.com/id.
+TAG ?=
 find-vpc: .venv/.synced
 	pipenv run python -m modules.peering.find_vpc $(if $(REGION),--region '$(REGION)') \
-	  $(if $(NODE),--node '$(NODE)') $(if $(CLUSTER_ID),--cluster-id '$(CLUSTER_ID)') $(if $(ROLE_ARN),--role-arn '$(ROLE_ARN)')
+	  $(if $(NODE),--node '$(NODE)') $(if $(CLUSTER_ID),--cluster-id '$(CLUSTER_ID)') $(if $(TAG),--tag '$(TAG)') \
+	  $(if $(ROLE_ARN),--role-arn '$(ROLE_ARN)')
 
 # Tests run in parallel: the unit tests spread over the workers; each end-to-end world (the
 # main deployment, and each scenario with a moto server of its own) stays on one worker
@@ -96,14 +104,16 @@ scan: .venv/.synced
 	pipenv run pytest tests/security -q
 
 # Render each ROSA cluster's Keycloak CR patch from the deployed outputs into rendered/.
-# OUTPUTS: cdktf's outputs file (`cdktf deploy --outputs-file outputs.json`), `terraform
-# output -json` of the aurora stack, or a directory of <stack>.json files.
+# OUTPUTS: what `make outputs` writes (the default, outputs.json), cdktf's outputs file
+# (`cdktf deploy --outputs-file`), `terraform output -json` of the aurora stack, or a
+# directory of <stack>.json files.
 OUTPUTS ?= outputs.json
 render: .venv/.synced
 	pipenv run python -m modules.keycloak.render --outputs $(OUTPUTS) --out-dir rendered
 
 # Stack names or patterns, space-separated; each is quoted so the shell expands no glob.
-STACKS ?= *
+# Empty: each command's default (every stack; `outputs`: aurora).
+STACKS ?=
 # Flags of `python -m modules.run plan`: --no-lock, --parallelism N, --plans-dir, --summary,
 # --detailed-exitcode (the runner exits 2 on changes, 1 on a failure; make turns every
 # failing exit into 2, so run the runner itself where the difference matters, as drift.yml does).
@@ -121,6 +131,13 @@ deploy: .venv/.synced
 
 destroy: .venv/.synced
 	$(RUN) destroy $(foreach s,$(STACKS),'$(s)') $(DEPLOY_FLAGS)
+
+# The deployed stacks' outputs (terraform output -json) into $(OUTPUTS), the file `make render` reads.
+outputs: .venv/.synced
+	$(RUN) outputs $(foreach s,$(STACKS),'$(s)') --output '$(OUTPUTS)'
+
+version: .venv/.synced
+	@pipenv run python main.py --version
 
 # After an interrupted deploy (README "Recover an interrupted deploy"): names a held state
 # lock, writes import blocks for what the apply created (recovery/<deployment>/<stack>.imports.json),

@@ -1,7 +1,9 @@
 """Synthesize every stack of a deployment config to Terraform JSON (cdktf.out/).
 
+    python main.py [--version]
+
 The config path comes from `KEYCLOAK_AURORA_CONFIG`, else the cdktf.json context key
-`config`, else `config/example.yaml`. An invalid config prints one line per problem and
+`config`, else `config/example.yaml` (said on stderr, so a forgotten export is noticed). An invalid config prints one line per problem and
 exits with status 2 before anything is written. Advice on a valid config (a choice known
 to break later, `modules.config.advice`) is printed to stderr as `warning: ...` lines, and
 the synth goes on.
@@ -17,16 +19,26 @@ import gc
 import os
 import sys
 
-from modules import fastsynth
-from modules.config import ConfigError, config_advice, load_config, selected_config_path
+from modules import __version__, fastsynth
+from modules.config import ConfigError, config_advice, fallback_notice, load_config, selected_config_path
 from modules.recover import imports_file
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--version"]:
+        print(f"keycloak-aurora {__version__}")
+        return 0
+    if args:
+        print("usage: python main.py [--version]  (the config comes from KEYCLOAK_AURORA_CONFIG)", file=sys.stderr)
+        return 2
     # jsii warns on every start that Node.js 20 is past end-of-life; it works, and the
     # noise would bury real messages. Set before anything imports jsii.
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     path = selected_config_path()
+    notice = fallback_notice()
+    if notice:
+        print(notice, file=sys.stderr)
     try:
         config = load_config(path)
     except ConfigError as err:

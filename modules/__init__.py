@@ -3,7 +3,7 @@
 One subpackage per component; data flows one way, config file -> validated model ->
 constructs -> Terraform JSON:
 
-    config/      the deployment config: model, cross-field rules, loading, README reference
+    config/      the deployment config: model, cross-field rules, loading, the config reference
     naming.py    every name, id and filled-in default two modules need (pure, no jsii)
     providers.py the one module importing provider bindings
     aws/         AWS building blocks: the provider, KMS key, service roles, stack tags
@@ -18,3 +18,7 @@ constructs -> Terraform JSON:
 Importing this package, or any of its modules, changes nothing global: `main.py`, the
 benchmark and the test session switch on the fast provider loading themselves.
 """
+
+#: The release, in one place: printed by `python main.py --version` and
+#: `python -m modules.run --version`; CHANGELOG.md's newest release heading must match it.
+__version__ = "1.0.0"

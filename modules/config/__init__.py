@@ -21,7 +21,7 @@ from modules.config.fields import (
     ENDPOINT_SERVICES,
     SUPPORTED_ENGINE_MAJORS,
 )
-from modules.config.load import DEFAULT_CONFIG, load_config, parse_config, selected_config_path
+from modules.config.load import DEFAULT_CONFIG, command_config_path, fallback_notice, load_config, parse_config, selected_config_path
 from modules.config.model import (
     AuroraSpec,
     AwsSpec,
@@ -67,5 +67,7 @@ __all__ = [
     "config_advice",
     "load_config",
     "parse_config",
+    "command_config_path",
+    "fallback_notice",
     "selected_config_path",
 ]

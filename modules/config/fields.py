@@ -42,6 +42,36 @@ _DB_USER = re.compile(r"^[a-z][a-z0-9_]{0,56}$")
 # (the `iss` of the cluster's service account tokens); no port, query or trailing slash.
 _OIDC_ISSUER = re.compile(r"^https://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(/[A-Za-z0-9._~-]+)*$")
 
+#: An IAM role ARN: partition, a 12-digit account, an optional path, a name of 1-64 of
+#: letters, digits and `+=,.@_-` (IAM's rules).
+ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
+#: An http(s) URL of an emulator or a private endpoint (scheme, host, optional port and path).
+_ENDPOINT_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$")
+#: A DNS host name (Terraform Enterprise's).
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+
+#: PostgreSQL's reserved key words (PostgreSQL 15-17, Appendix C: "reserved" and "reserved
+#: (can be function or type)"): RDS refuses them as a master user or database name.
+POSTGRES_RESERVED_WORDS = frozenset("""
+all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate collation
+column concurrently constraint create cross current_catalog current_date current_role current_schema current_time
+current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign freeze
+from full grant group having ilike in initially inner intersect into is isnull join lateral leading left like limit
+localtime localtimestamp natural not notnull null offset on only or order outer overlaps placing primary references
+returning right select session_user similar some symmetric system_user table tablesample then to trailing true union
+unique user using variadic verbose when where window with
+""".split())
+#: Role names PostgreSQL refuses even quoted (`role name "public" is reserved`); names
+#: starting with `pg_` are refused too.
+POSTGRES_RESERVED_ROLES = frozenset({"public", "none"})
+#: Databases every Aurora PostgreSQL cluster already has.
+EXISTING_DATABASES = frozenset({"postgres", "template0", "template1", "rdsadmin"})
+#: Aurora's own roles (rdsadmin, rds_superuser, rds_iam, rds_replication, rds_password,
+#: rdstopmgr, ...) start with it: a user of that name would be an existing RDS role.
+RDS_ROLE_PREFIX = "rds"
+#: CreateDBCluster's limit on the master user name.
+MASTER_USERNAME_MAX = 16
+
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 ENGINE_VERSION = re.compile(r"^(\d+)\.(\d+)(\.\d+)?$")
@@ -152,6 +182,67 @@ def _oidc_issuer(value: str) -> str:
             "must be the cluster's OIDC endpoint URL, https://<host>[/<path>] without port, query or trailing "
             "slash (`rosa describe cluster -c <name>`: \"OIDC Endpoint URL\")"
         )
+    if any(segment in (".", "..") for segment in value.split("/")[3:]):
+        raise ValueError(
+            "must be the issuer URL exactly as the cluster's tokens carry it: no `.` or `..` path segments (the IAM "
+            "OIDC provider and the trust policy match the issuer literally)"
+        )
+    return value
+
+
+def _role_name(value: str, *, what: str) -> str:
+    """Refuse role names PostgreSQL or RDS reserve: `public`, `none`, `pg_...`, `rds...`."""
+    if value in POSTGRES_RESERVED_ROLES or value.startswith("pg_"):
+        raise ValueError(f"is reserved by PostgreSQL (public, none and names starting with pg_ cannot be {what})")
+    if value.startswith(RDS_ROLE_PREFIX):
+        raise ValueError(
+            f"starts with {RDS_ROLE_PREFIX!r}, like Aurora's own roles (rdsadmin, rds_superuser, rds_iam, ...): "
+            f"{what} would be, or be mistaken for, one of them"
+        )
+    return value
+
+
+def _master_username(value: str) -> str:
+    if len(value) > MASTER_USERNAME_MAX:
+        raise ValueError(f"must be at most {MASTER_USERNAME_MAX} characters (CreateDBCluster's limit)")
+    if value.lower() in POSTGRES_RESERVED_WORDS:
+        raise ValueError("is a PostgreSQL reserved word, which RDS refuses as the master user")
+    return _role_name(value, what="the master user")
+
+
+def _database_name(value: str) -> str:
+    if value.lower() in POSTGRES_RESERVED_WORDS:
+        raise ValueError("is a PostgreSQL reserved word, which RDS refuses as a database name")
+    if value.lower() in EXISTING_DATABASES:
+        raise ValueError(f"every Aurora PostgreSQL cluster already has it ({', '.join(sorted(EXISTING_DATABASES))}): "
+                         "choose a name of Keycloak's own")
+    return value
+
+
+def _db_user_role(value: str) -> str:
+    return _role_name(value, what="Keycloak's database user")
+
+
+def _pod_path(value: str) -> str:
+    """An absolute file path in a container: the JDBC driver opens it from the pod's root,
+    whatever the working directory."""
+    parts = value.split("/")
+    if not value.startswith("/") or value.endswith("/") or any(p in ("", ".", "..") for p in parts[1:]) \
+            or any(not c.isprintable() for c in value):
+        raise ValueError("must be an absolute path to a file, such as /opt/keycloak/conf/rds-ca-bundle.pem "
+                         "(no empty, . or .. segments)")
+    return value
+
+
+def _endpoint_url(value: str) -> str:
+    if not _ENDPOINT_URL.match(value):
+        raise ValueError("must be an http(s) URL such as http://127.0.0.1:5000")
+    return value
+
+
+def _hostname(value: str) -> str:
+    if not _HOSTNAME.match(value):
+        raise ValueError("must be a host name such as app.terraform.io (no scheme, port or path)")
     return value
 
 
@@ -203,7 +294,17 @@ Region = Annotated[str, AfterValidator(_region)]
 StackName = Annotated[str, AfterValidator(_stack_name)]
 DbName = Annotated[str, AfterValidator(_db_name)]
 Duration = Annotated[str, AfterValidator(_duration)]
-DbUser = Annotated[str, AfterValidator(_db_user)]
+DbUser = Annotated[str, AfterValidator(_db_user), AfterValidator(_db_user_role)]
+MasterUsername = Annotated[str, AfterValidator(_db_name), AfterValidator(_master_username)]
+DatabaseName = Annotated[str, AfterValidator(_db_name), AfterValidator(_database_name)]
+RoleArn = Annotated[
+    str,
+    AfterValidator(pattern(ROLE_ARN, "must be an IAM role ARN such as arn:aws:iam::123456789012:role/keycloak-peering "
+                                     "(a 12-digit account, role/ and the role's name)")),
+]
+PodPath = Annotated[str, AfterValidator(_pod_path)]
+EndpointUrl = Annotated[str, AfterValidator(_endpoint_url)]
+Hostname = Annotated[str, AfterValidator(_hostname)]
 OidcIssuer = Annotated[str, AfterValidator(_oidc_issuer)]
 LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
 RestoreTime = Annotated[str, BeforeValidator(_restore_time)]

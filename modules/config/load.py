@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,27 @@ def selected_config_path() -> str:
             return json.load(handle).get("context", {}).get("config", DEFAULT_CONFIG)
     except FileNotFoundError:
         return DEFAULT_CONFIG
+
+
+def fallback_notice() -> str | None:
+    """When `$KEYCLOAK_AURORA_CONFIG` is unset, a line saying which config is used instead
+    (so no command falls back to the example silently); None when it is set. Commands print
+    it to stderr."""
+    if os.environ.get(CONFIG_ENV):
+        return None
+    return (f"note: {CONFIG_ENV} is not set: using {selected_config_path()} "
+            f"(export {CONFIG_ENV}=<your config> once per shell, or pass CONFIG=<file> to make)")
+
+
+def command_config_path(explicit: str | Path | None) -> str:
+    """The config a command uses: `explicit` (its `--config`), else `selected_config_path()`,
+    printing `fallback_notice()` to stderr when that falls back to the default."""
+    if explicit:
+        return str(explicit)
+    notice = fallback_notice()
+    if notice:
+        print(notice, file=sys.stderr)
+    return selected_config_path()
 
 
 def load_config(path: str | Path) -> DeploymentConfig:

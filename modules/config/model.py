@@ -28,17 +28,22 @@ from modules.config.fields import (
     TFC_NAME,
     VPC_ID,
     Cidr,
-    DbName,
+    DatabaseName,
     DbUser,
     DeploymentTags,
     Duration,
+    EndpointUrl,
+    Hostname,
     K8sName,
     KmsKeyArn,
     LogRetentionDays,
+    MasterUsername,
     OidcIssuer,
+    PodPath,
     RdsIdentifier,
     Region,
     RestoreTime,
+    RoleArn,
     StackName,
     pattern,
 )
@@ -142,8 +147,16 @@ class AuroraSpec(_Model):
         default=DEFAULT_ENGINE_VERSION,
         description="Aurora PostgreSQL version, major 15, 16 or 17 (the ones Keycloak supports); quote it in YAML",
     )
-    database_name: DbName = Field(default="keycloak", description="database Keycloak uses: letters, digits, `_`; a letter first")
-    master_username: DbName = Field(default="keycloak", description="master user: letters, digits, `_`; a letter first")
+    database_name: DatabaseName = Field(
+        default="keycloak",
+        description="database Keycloak uses: letters, digits, `_`; a letter first; not a PostgreSQL reserved word "
+        "nor a database every cluster has (`postgres`, `template0`, `template1`, `rdsadmin`)",
+    )
+    master_username: MasterUsername = Field(
+        default="keycloak",
+        description="master user: at most 16 letters, digits, `_`; a letter first; not a PostgreSQL reserved word, "
+        "`public`, `none`, nor starting with `pg_` or `rds` (Aurora's own roles)",
+    )
     master_password: PasswordMode = Field(
         default=PasswordMode.MANAGED,
         description="`managed` (RDS generates it and keeps it in Secrets Manager) or `variable` (the sensitive "
@@ -334,7 +347,11 @@ class RosaClusterSpec(_Model):
         description="region of the ROSA cluster; another region than Aurora's peers through an accepter",
         json_schema_extra=shown_default("`aurora.region`"),
     )
-    role_arn: str | None = Field(default=None, description="role to assume for a ROSA cluster in another account")
+    role_arn: RoleArn | None = Field(
+        default=None,
+        description="role to assume for a ROSA cluster in another account, "
+        "`arn:aws:iam::<12-digit account>:role/<name>`",
+    )
     oidc_issuer: OidcIssuer | None = Field(
         default=None,
         description="the cluster's OIDC endpoint URL (`rosa describe cluster -c <name>`: \"OIDC Endpoint URL\"), "
@@ -415,7 +432,8 @@ class KeycloakSpec(_Model):
     db_user: DbUser = Field(
         default="keycloak_iam",
         description="with `iam`: the database user Keycloak logs in as (created by the bootstrap Job, member of "
-        "`rds_iam`; its tables belong to the role `<db_user>_owner`); must differ from `aurora.master_username`",
+        "`rds_iam`; its tables belong to the role `<db_user>_owner`); must differ from `aurora.master_username`; "
+        "not `public`, `none`, nor starting with `pg_` or `rds` (reserved by PostgreSQL, or Aurora's own roles)",
     )
     service_account: K8sName = Field(
         default="keycloak-db",
@@ -433,7 +451,10 @@ class KeycloakSpec(_Model):
         "image or a volume); `iam` requires it",
         json_schema_extra=shown_default("`true` with `iam`, else `false` (as in the guide)"),
     )
-    tls_ca_path: str = Field(default="/opt/keycloak/conf/rds-ca-bundle.pem", description="path of the RDS CA bundle inside the Keycloak pod")
+    tls_ca_path: PodPath = Field(
+        default="/opt/keycloak/conf/rds-ca-bundle.pem",
+        description="absolute path of the RDS CA bundle inside the Keycloak pod",
+    )
     refresh_interval: Duration = Field(
         default="1h", description="External Secrets refresh; shorter than `aurora.secret_rotation_days`"
     )
@@ -492,7 +513,7 @@ class CloudStateSpec(_Model):
     organization: Annotated[
         str, AfterValidator(pattern(TFC_NAME, "must be an organization name: letters, digits, '-' and '_'"))
     ] = Field(description="HCP Terraform organization")
-    hostname: str = Field(default="app.terraform.io", description="Terraform Enterprise host, or HCP Terraform's")
+    hostname: Hostname = Field(default="app.terraform.io", description="Terraform Enterprise host, or HCP Terraform's")
     project: str | None = Field(
         default=None, description="project of the workspaces", json_schema_extra=shown_default("the organization's default")
     )
@@ -543,7 +564,7 @@ class StateSpec(_Model):
 class AwsSpec(_Model):
     """AWS provider settings beyond the region; how tests and LocalStack users redirect it."""
 
-    endpoints: dict[str, str] = Field(
+    endpoints: dict[str, EndpointUrl] = Field(
         default_factory=dict,
         description="service -> URL for LocalStack or moto (`"
         + "`, `".join(sorted(ENDPOINT_SERVICES))

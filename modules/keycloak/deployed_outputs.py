@@ -2,7 +2,8 @@
 
 Three sources are accepted (`load_outputs` tells them apart):
 
-* cdktf's outputs file (`cdktf deploy '*' --outputs-file outputs.json`):
+* the outputs file of `make outputs` (`python -m modules.run outputs`), which has the
+  shape of cdktf's (`cdktf deploy '*' --outputs-file outputs.json`):
   `{"aurora": {"writer_endpoint": "...", "port": 5432, ...}, "peering-a": {...}}`;
 * `terraform output -json` of one stack, taken to be the `aurora` stack (run it in
   `cdktf.out/stacks/aurora`): `{"writer_endpoint": {"value": "...", "type": "string",
@@ -68,7 +69,7 @@ def _terraform_values(data: dict[str, Any]) -> dict[str, Any]:
     return {name: entry["value"] for name, entry in data.items()}
 
 
-_CDKTF_HINT = "cdktf deploy {stack} --outputs-file {source}"
+_CDKTF_HINT = "make outputs STACKS={stack} OUTPUTS={source}"
 _TERRAFORM_HINT = "terraform output -json > {source} in cdktf.out/stacks/{stack}"
 _DIRECTORY_HINT = "terraform output -json > {source}/{stack}.json in cdktf.out/stacks/{stack}"
 

@@ -1,6 +1,6 @@
 """Render each ROSA cluster's Keycloak database patch from the deployed outputs.
 
-    python -m modules.keycloak.render --outputs outputs.json [--config CONFIG] [--out-dir rendered]
+    python -m modules.keycloak.render --outputs outputs.json [--config CONFIG] [--out-dir rendered] [--no-crd-check]
 
 The guide's last step ("Connecting Aurora database with Keycloak") as files: for every
 cluster in `rosa_clusters`, `<out-dir>/<cluster>/keycloak-db-patch.yaml` (a merge patch
@@ -13,9 +13,11 @@ or a directory of `<stack>.json` files (see `modules.keycloak.deployed_outputs`)
 defaults to what `main.py` synthesizes: `$KEYCLOAK_AURORA_CONFIG`, else cdktf.json's
 context `config`, else `config/example.yaml`. `--out-dir` defaults to `rendered/`.
 
-Everything is rendered and checked before the first file is written: a missing output,
-an invalid config or a failed check prints one message and exits with status 2, writing
-nothing. No secret value is read or written; the patch only names the Secret (with
+Everything is rendered and checked before the first file is written: each patch is parsed
+back, and merged into a minimal Keycloak CR it must satisfy the Keycloak operator's CRD
+(`modules.keycloak.crd`, fetched once and pinned by its SHA-256; `--no-crd-check` skips it,
+and when no copy can be had the command says so and goes on). A missing output, an invalid
+config or a failed check prints one message and exits with status 2, writing nothing. No secret value is read or written; the patch only names the Secret (with
 `credentials: iam`, a Secret holding the user name alone).
 """
 
@@ -33,9 +35,10 @@ from modules.config import (
     DeploymentConfig,
     KubernetesAccess,
     RosaClusterSpec,
+    command_config_path,
     load_config,
-    selected_config_path,
 )
+from modules.keycloak.crd import OPERATOR_VERSION, CrdUnavailable, crd_validator, patch_errors
 from modules.keycloak.deployed_outputs import DeployedOutputs, OutputsError, load_outputs
 from modules.keycloak.manifests import (
     DatabaseEndpoint,
@@ -95,6 +98,20 @@ def render_all(config: DeploymentConfig, outputs: DeployedOutputs, out_dir: Path
             )
         rendered.append(ClusterFiles(rosa, out_dir / rosa.name, db_patch(keycloak, database), external_secrets))
     return rendered
+
+
+def check_against_crd(clusters: list[ClusterFiles]) -> str | None:
+    """Raise `RenderError` naming each patch field the Keycloak CRD refuses; return a warning
+    instead when the CRD cannot be had (the patches are then written unchecked)."""
+    try:
+        validator = crd_validator()
+    except CrdUnavailable as err:
+        return f"warning: the patches were not checked against the Keycloak {OPERATOR_VERSION} CRD: {err}"
+    problems = [f"{cluster.patch_file}: {error}" for cluster in clusters
+                for error in patch_errors(cluster.patch.document, validator)]
+    if problems:
+        raise RenderError(f"the Keycloak {OPERATOR_VERSION} CRD refuses the patch: " + "; ".join(problems))
+    return None
 
 
 def write_all(clusters: list[ClusterFiles]) -> None:
@@ -161,19 +178,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", help="deployment config (default: what main.py synthesizes)")
     parser.add_argument("--out-dir", type=Path, default=Path(DEFAULT_OUT_DIR), help="default: rendered/")
+    parser.add_argument("--no-crd-check", dest="crd_check", action="store_false",
+                        help="do not check the patches against the Keycloak operator's CRD")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        config = load_config(args.config or selected_config_path())
+        config = load_config(command_config_path(args.config))
         if not config.rosa_clusters:
             raise RenderError("the config lists no rosa_clusters: nothing to render")
         clusters = render_all(config, load_outputs(args.outputs), args.out_dir)
+        warning = check_against_crd(clusters) if args.crd_check else None
     except (ConfigError, OutputsError, RenderError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if warning:
+        print(warning, file=sys.stderr)
     write_all(clusters)
     print(report(config, clusters))
     return 0

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from modules.config import ConfigError, load_config, selected_config_path
+from modules.config import ConfigError, command_config_path, load_config
 from modules.preflight.checks import run_checks
 from modules.preflight.context import Context, Result, Status
 
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m modules.preflight", description=__doc__.splitlines()[0])
     parser.add_argument("--config", help="the deployment config (default: the one main.py would use)")
     args = parser.parse_args(argv)
-    return preflight(args.config or selected_config_path(), sys.stdout)
+    return preflight(command_config_path(args.config), sys.stdout)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from modules.config import ConfigError, load_config, selected_config_path
+from modules.config import ConfigError, command_config_path, load_config
 from modules.recover import imports_file
 from modules.recover.analysis import Analysis, Decision, analyze
 from modules.recover.aws import Aws
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m modules.recover",
         description="Recover stacks after an interrupted deploy: name a held state lock, import what the "
-                    "apply created, list duplicates (README: Recover an interrupted deploy).",
+                    "apply created, list duplicates (docs/operations.md: Recover an interrupted deploy).",
         epilog="Exit status: 0 done, 1 AWS or Terraform error, 2 bad config or unreadable backend, "
                "3 stopped at a lock or a question.",
     )
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="where cdktf runs the stacks (default cdktf.out; local state paths are relative to it)")
     args = parser.parse_args(argv)
 
-    config_path = Path(args.config or selected_config_path()).resolve()
+    config_path = Path(command_config_path(args.config)).resolve()
     try:
         config = load_config(config_path)
     except ConfigError as err:

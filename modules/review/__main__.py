@@ -1,7 +1,7 @@
 """Write the pull-request comment (Markdown) from the plans of every stack.
 
     python -m modules.review PLAN_JSON... [--config CONFIG_YAML] [--output FILE]
-                             [--failed STACK]... [--max-chars N]
+                             [--failed STACK]... [--waiting STACK=DEPENDENCY[,...]]... [--max-chars N]
 
 Each PLAN_JSON is `terraform show -json <planfile>` of one stack, named `<stack>.json`
 (the stack name is the file stem). `--config` appends the deployment's topology diagram.
@@ -36,10 +36,22 @@ def _parser() -> argparse.ArgumentParser:
         "--failed", action="append", default=[], metavar="STACK", help="a stack whose plan failed (repeatable)"
     )
     parser.add_argument(
+        "--waiting", action="append", default=[], type=_waiting, metavar="STACK=DEPENDENCY[,...]",
+        help="a stack not planned because the stacks it depends on hold nothing yet (repeatable)",
+    )
+    parser.add_argument(
         "--max-chars", type=int, default=DEFAULT_MAX_CHARS,
         help=f"size budget in UTF-8 bytes (default {DEFAULT_MAX_CHARS})",
     )
     return parser
+
+
+def _waiting(text: str) -> tuple[str, tuple[str, ...]]:
+    """`peering-a=aurora` -> ("peering-a", ("aurora",))."""
+    stack, sep, dependencies = text.partition("=")
+    if not sep or not stack or not dependencies:
+        raise argparse.ArgumentTypeError(f"{text!r} is not STACK=DEPENDENCY[,...] (e.g. peering-a=aurora)")
+    return stack, tuple(dependencies.split(","))
 
 
 def _read_plans(paths: Sequence[str]) -> list[tuple[str, Any]]:
@@ -59,12 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; 0 on success, 2 on unreadable input (the message on stderr)."""
     parser = _parser()
     args = parser.parse_args(argv)
-    if not args.plans and not args.failed:
+    if not args.plans and not args.failed and not args.waiting:
         parser.error("give at least one PLAN_JSON (or --failed STACK when every plan failed)")
     try:
         plans = _read_plans(args.plans)
         topology = topology_markdown(load_config(args.config)) if args.config else None
-        text = render(plans, failed=args.failed, topology=topology, max_chars=args.max_chars)
+        text = render(plans, failed=args.failed, waiting=dict(args.waiting), topology=topology,
+                      max_chars=args.max_chars)
     except (ValueError, ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -82,16 +82,20 @@ def render(
     plans: Mapping[str, Mapping[str, Any]] | Iterable[tuple[str, Mapping[str, Any]]],
     *,
     failed: Sequence[str] = (),
+    waiting: Mapping[str, Sequence[str]] | None = None,
     topology: str | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
 ) -> str:
     """The PR comment (Markdown) for `plans`, {stack name: `terraform show -json` document}.
 
-    `failed` (default none) names stacks whose plan failed; `topology` (default none) is
+    `failed` (default none) names stacks whose plan failed; `waiting` (default none),
+    {stack: the dependencies it waits for}, the stacks not planned because a stack they
+    depend on holds nothing yet or failed; `topology` (default none) is
     Markdown appended in a collapsed section; the result is at most `max_chars` (default
     `DEFAULT_MAX_CHARS`) UTF-8 bytes. Stacks keep the given order.
     """
     items = plans.items() if isinstance(plans, Mapping) else plans
     stacks = tuple(stack_plan(name, plan) for name, plan in items)
     failed_all = tuple(dict.fromkeys([*failed, *(s.name for s in stacks if s.errored)]))
-    return fit(SummaryModel(stacks=stacks, failed=failed_all, topology=topology), max_chars)
+    waits = tuple((name, tuple(deps)) for name, deps in (waiting or {}).items())
+    return fit(SummaryModel(stacks=stacks, failed=failed_all, topology=topology, waiting=waits), max_chars)

@@ -3,7 +3,8 @@
 Input: one `terraform show -json <planfile>` document per stack. Output, in this order:
 
 1. a stable marker line (`MARKER`), so a workflow finds and updates one comment;
-2. a CAUTION block for every stack whose plan failed (`--failed`, or a plan JSON with
+2. a NOTE naming the stacks not planned because a stack they depend on holds nothing yet
+   (before the first deploy) or failed (`waiting`), then a CAUTION block for every stack whose plan failed (`--failed`, or a plan JSON with
    `errored: true`: `terraform plan -out` saves a failed plan too, Terraform 1.11 does,
    and its partial changes are still summarized, so the reviewer sees what was refused);
 3. a CAUTION block when a resource that holds or reaches the data (`DATA_RESOURCE_TYPES`)
@@ -148,6 +149,8 @@ class SummaryModel:
     stacks: tuple[StackPlan, ...]
     failed: tuple[str, ...]
     topology: str | None
+    #: (stack, the dependencies it waits for) of every stack not planned because of them.
+    waiting: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def with_changes(self) -> list[StackPlan]:
@@ -159,6 +162,26 @@ class SummaryModel:
         found = [(s.name, c) for s in self.stacks for c in s.changes if c.at_risk]
         return sorted(found, key=lambda item: (_importance(item[1]), item[0]))
 
+
+
+def _waiting_block(waiting: Sequence[tuple[str, tuple[str, ...]]]) -> list[str]:
+    if not waiting:
+        return []
+    by_dependencies: dict[tuple[str, ...], list[str]] = {}
+    for stack, dependencies in waiting:
+        by_dependencies.setdefault(dependencies, []).append(stack)
+    parts = [
+        f"{', '.join(code(s) for s in stacks)} wait{'s' if len(stacks) == 1 else ''} for "
+        + " and ".join(code(d) for d in dependencies)
+        for dependencies, stacks in by_dependencies.items()
+    ]
+    return [
+        "> [!NOTE]",
+        f"> **Not planned yet: {'; '.join(parts)}.** They read outputs of the stacks they wait for, which"
+        " hold nothing yet (they are deployed for the first time by this change) or could not be planned."
+        " Once those are deployed (`make deploy STACKS=<stack>`), the next plan includes them.",
+        "",
+    ]
 
 
 def _failure_block(failed: Sequence[str]) -> list[str]:
@@ -235,11 +258,12 @@ def _table(stack: StackPlan, cuts: Cuts) -> list[str]:
 def compose(model: SummaryModel, cuts: Cuts) -> str:
     planned = {stack.name for stack in model.stacks}
     unplanned = [name for name in model.failed if name not in planned]
-    total = len(model.stacks) + len(unplanned)
+    total = len(model.stacks) + len(unplanned) + len(model.waiting)
     lines = [
         MARKER,
         f"## Terraform plan: {total} stack{'s' if total != 1 else ''}, {len(model.with_changes)} with changes",
         "",
+        *_waiting_block(model.waiting),
         *_failure_block(model.failed),
         *_warning_block(model, cuts),
         *(line for notice in NOTICES for line in notice(model.stacks)),
@@ -248,6 +272,7 @@ def compose(model: SummaryModel, cuts: Cuts) -> str:
         "",
         *(counts_line(stack, failed=stack.name in model.failed) for stack in model.stacks),
         *(f"- {code(name)}: **plan failed**" for name in unplanned),
+        *(f"- {code(name)}: not planned, waits for {', '.join(code(d) for d in deps)}" for name, deps in model.waiting),
         "",
     ]
     for stack in model.with_changes:

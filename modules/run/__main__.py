@@ -4,10 +4,13 @@
                                   [--plans-dir DIR] [--summary FILE] [--config FILE]
     python -m modules.run deploy  [STACK...] [--auto-approve]
     python -m modules.run destroy [STACK...] [--auto-approve] [--ignore-missing-stack-dependencies]
+    python -m modules.run outputs [STACK...] [--output FILE]
+    python -m modules.run --version
 
     every command: [--outdir DIR] [--no-synth] [--grace SECONDS] [--timeout DURATION]
 
-STACK is a stack name or a shell pattern (`aurora`, `'peering-*'`); default every stack.
+STACK is a stack name or a shell pattern (`aurora`, `'peering-*'`); default every stack
+(`outputs`: `aurora`, what `make render` reads).
 First `python main.py` synthesizes into `--outdir` (default `cdktf.out`) unless `--no-synth`;
 then Terraform runs in each stack's directory (`modules.run.plan`, `modules.run.apply`).
 
@@ -25,9 +28,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from modules import __version__
 from modules.config import selected_config_path
 from modules.run.apply import ApplyOptions, run_apply
 from modules.run.environment import terraform_env
+from modules.run.outputs import DEFAULT_OUTPUTS_FILE, DEFAULT_STACKS, OutputsOptions, run_outputs
 from modules.run.plan import DEFAULT_PARALLELISM, PlanOptions, run_plan
 from modules.run.process import GRACE_SECONDS, Supervisor, say
 from modules.run.stacks import (
@@ -63,6 +68,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m modules.run", description="Plan, deploy or destroy the stacks with Terraform.")
+    parser.add_argument("--version", action="version", version=f"keycloak-aurora {__version__}")
     common = _Parser(add_help=False)
     common.add_argument("stacks", nargs="*", metavar="STACK", help="stack name or shell pattern (default: every stack)")
     common.add_argument("--outdir", type=Path, default=Path("cdktf.out"), help="synth output directory (default cdktf.out)")
@@ -92,6 +98,11 @@ def _parser() -> argparse.ArgumentParser:
         if name == "destroy":
             command.add_argument(IGNORE_MISSING, dest="ignore_missing", action="store_true",
                                  help="destroy although a stack that depends on a selected one is not selected")
+
+    outputs = commands.add_parser("outputs", parents=[common],
+                                  help=f"write the deployed stacks' outputs (default: {', '.join(DEFAULT_STACKS)})")
+    outputs.add_argument("--output", type=Path, default=DEFAULT_OUTPUTS_FILE,
+                         help=f"the file to write (default {DEFAULT_OUTPUTS_FILE}), as cdktf's --outputs-file")
     return parser
 
 
@@ -99,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if getattr(args, "parallelism", 1) < 1:
         _parser().error("--parallelism must be at least 1")
-    if args.command != "plan" and not args.auto_approve and not sys.stdin.isatty():
+    if args.command in ("deploy", "destroy") and not args.auto_approve and not sys.stdin.isatty():
         say("error: no terminal to ask for approval on: pass --auto-approve (make deploy DEPLOY_FLAGS=--auto-approve)")
         return 1
     supervisor = Supervisor(grace=args.grace, timeout=args.timeout)
@@ -109,7 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return supervisor.exit_code or 1
         try:
             stacks = read_manifest(args.outdir)
-            names = select(stacks, args.stacks or ALL)
+            default = DEFAULT_STACKS if args.command == "outputs" else ALL
+            names = select(stacks, args.stacks or default)
             if args.command == "plan":
                 options = PlanOptions(
                     plans_dir=args.plans_dir, summary=args.summary, detailed_exitcode=args.detailed_exitcode,
@@ -117,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     config=args.config or Path(selected_config_path()),
                 )
                 return run_plan([stacks[n] for n in names], options, supervisor, env)
+            if args.command == "outputs":
+                return run_outputs([stacks[n] for n in names], OutputsOptions(output=args.output), supervisor, env)
             destroy = args.command == "destroy"
             if destroy and not args.ignore_missing:
                 check_destroy_complete(stacks, names)

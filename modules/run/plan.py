@@ -4,9 +4,18 @@ For each stack: `terraform init`, one stack at a time (Terraform's plugin cache 
 for concurrent inits: two race to create the same cache directory and one fails); then
 `terraform plan -detailed-exitcode -out=<plans>/<stack>.tfplan` and `terraform show -json`
 into `<plans>/<stack>.json`, up to `parallelism` stacks at once (each stack has its own
-state and lock). A failed plan that Terraform still saved (it does, for example, when the
-plan would destroy the database under `prevent_destroy`) is summarized too: it shows what
-was refused. The summary is `python -m modules.review`'s, with the config's topology.
+state and lock).
+
+A stack is planned after the selected stacks it depends on (the manifest's
+`dependencies`). When one of them holds nothing yet, the stack is not planned: its plan
+would fail reading that dependency's outputs from a state that does not exist (before the
+first deploy, every stack but `aurora` reads aurora's). It is reported as waiting for that
+dependency, in the log and in the summary, and is neither a failure nor a change. The same
+goes for a stack whose dependency failed or is itself waiting.
+
+A failed plan that Terraform still saved (it does, for example, when the plan would
+destroy the database under `prevent_destroy`) is summarized too: it shows what was
+refused. The summary is `python -m modules.review`'s, with the config's topology.
 
 Exit code: 1 when a plan failed (or could not start), else with `detailed_exitcode` 2 when
 any stack has changes (drift, when the config did not change), else 0: Terraform's own
@@ -20,7 +29,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -29,11 +38,12 @@ from modules.config import ConfigError, load_config
 from modules.review.fit import render
 from modules.review.topology import markdown as topology_markdown
 from modules.run.process import Stopped, Supervisor, echo, say
-from modules.run.stacks import Stack
+from modules.run.stacks import Stack, StackError
 
 #: Default number of stacks planned at once.
 DEFAULT_PARALLELISM = 3
 NO_CHANGES, CHANGES, FAILED, NOT_PLANNED = "no changes", "changes", "failed", "not planned (stopped)"
+WAITING = "waiting"
 
 
 @dataclass
@@ -46,6 +56,17 @@ class StackResult:
     plan_json: Path | None = None
     log: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: With status WAITING: the dependencies it waits for (hold nothing yet, or failed).
+    waits_for: tuple[str, ...] = ()
+    #: Whether the state held a managed resource when planned (from the plan JSON).
+    holds_resources: bool = False
+
+    @property
+    def title(self) -> str:
+        """`changes`, `failed (plan)`, `waiting for aurora`, ..."""
+        if self.status == WAITING:
+            return f"waiting for {', '.join(self.waits_for)}"
+        return self.status + (f" ({self.failed_step})" if self.failed_step else "")
 
 
 @dataclass(frozen=True)
@@ -89,6 +110,7 @@ def plan_stack(stack: Stack, options: PlanOptions, supervisor: Supervisor, env: 
                 shown = terraform("show", "-json", str(planfile), label="terraform show", stdout=out)
             if shown == 0:
                 result.plan_json = plan_json
+                result.holds_resources = holds_resources(json.loads(plan_json.read_text(encoding="utf-8")))
             else:
                 plan_json.unlink(missing_ok=True)
                 result.status, result.failed_step = FAILED, result.failed_step or "show"
@@ -98,9 +120,36 @@ def plan_stack(stack: Stack, options: PlanOptions, supervisor: Supervisor, env: 
     return result
 
 
+def holds_resources(plan: Mapping[str, object]) -> bool:
+    """Whether the state a plan was made from holds a managed resource (data sources, read
+    anew by every plan, do not count): `prior_state` of `terraform show -json`."""
+
+    def module_holds(module: Mapping[str, object]) -> bool:
+        resources = module.get("resources") or []
+        children = module.get("child_modules") or []
+        return any(r.get("mode") == "managed" for r in resources) or any(module_holds(c) for c in children)
+
+    prior = plan.get("prior_state") or {}
+    return module_holds((prior.get("values") or {}).get("root_module") or {})
+
+
+def blockers(stack: Stack, results: Mapping[str, StackResult]) -> tuple[str, ...]:
+    """The planned dependencies of `stack` it cannot be planned without: those that hold
+    nothing yet, failed, or are themselves waiting. Dependencies not planned in this run
+    are not looked at."""
+    found = []
+    for name in stack.dependencies:
+        dependency = results.get(name)
+        if dependency is None:
+            continue
+        if dependency.status in (FAILED, NOT_PLANNED, WAITING) or not dependency.holds_resources:
+            found.append(name)
+    return tuple(found)
+
+
 def _report(result: StackResult, lock: threading.Lock) -> None:
     """One stack's log as one block (GitHub Actions folds it, and annotates a failure)."""
-    title = result.status + (f" ({result.failed_step})" if result.failed_step else "")
+    title = result.title
     github = os.environ.get("GITHUB_ACTIONS") == "true"
     with lock:
         echo(f"::group::{result.name}: {title}\n" if github else f"--- {result.name}: {title} ---\n")
@@ -116,9 +165,10 @@ def summarize(results: Sequence[StackResult], options: PlanOptions) -> None:
     """Write the review summary of every plan JSON, naming the failed stacks."""
     plans = [(r.name, json.loads(r.plan_json.read_text(encoding="utf-8"))) for r in results if r.plan_json]
     failed = [r.name for r in results if r.status == FAILED]
+    waiting = {r.name: r.waits_for for r in results if r.status == WAITING}
     topology = topology_markdown(load_config(options.config))
     options.summary.parent.mkdir(parents=True, exist_ok=True)
-    options.summary.write_text(render(plans, failed=failed, topology=topology), encoding="utf-8")
+    options.summary.write_text(render(plans, failed=failed, waiting=waiting, topology=topology), encoding="utf-8")
 
 
 def run_plan(stacks: Sequence[Stack], options: PlanOptions, supervisor: Supervisor, env: Mapping[str, str]) -> int:
@@ -136,15 +186,36 @@ def run_plan(stacks: Sequence[Stack], options: PlanOptions, supervisor: Supervis
         _report(result, print_lock)
         return result
 
+    selected = {stack.name for stack in stacks}
+    done: dict[str, StackResult] = {}
+    pending = list(stacks)
+    running: dict[Future[StackResult], str] = {}
     with ThreadPoolExecutor(max_workers=max(1, options.parallelism)) as pool:
-        futures = [pool.submit(one, stack) for stack in stacks]
-        while wait(futures, timeout=0.5).not_done:
-            pass  # the main thread stays free to handle signals
-    results = [future.result() for future in futures]
+        while pending or running:
+            progress = False
+            for stack in list(pending):
+                if any(d in selected and d not in done for d in stack.dependencies):
+                    continue  # a dependency is still to be planned
+                pending.remove(stack)
+                progress = True
+                waits_for = blockers(stack, done)
+                if waits_for or supervisor.exit_code is not None:
+                    result = StackResult(stack.name, status=WAITING if waits_for else NOT_PLANNED, waits_for=waits_for)
+                    _report(result, print_lock)
+                    done[stack.name] = result
+                else:
+                    running[pool.submit(one, stack)] = stack.name
+            if not running and not progress:  # what is left waits on itself: a manifest cycle
+                raise StackError(f"the manifest's dependencies form a cycle through {', '.join(s.name for s in pending)}")
+            if running:
+                # short timeouts: the main thread stays free to handle signals
+                finished, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    done[running.pop(future)] = future.result()
+    results = [done[stack.name] for stack in stacks]
 
     for result in results:
-        step = f" ({result.failed_step})" if result.failed_step else ""
-        say(f"{result.name}: {result.status}{step}, {result.seconds:.1f} s")
+        say(f"{result.name}: {result.title}" + (f", {result.seconds:.1f} s" if result.status != WAITING else ""))
     if supervisor.exit_code is not None:
         say("stopped: no summary written")
         return supervisor.exit_code

@@ -290,9 +290,10 @@ def run_step(job: dict[str, Any], name: str, cwd: Path, env: dict[str, str]) -> 
 
 def test_the_plan_step_plans_summarizes_and_survives_failed_plans(plan: dict[str, Any], tmp_path: Path) -> None:
     # GIVEN a checkout of the example (seven stacks) and a terraform that fails two ways:
-    # keycloak-rosa-site-a cannot even init; peering-rosa-site-a's plan fails but saves an
-    # errored plan (as prevent_destroy does)
-    env = checkout(tmp_path, {"keycloak-rosa-site-a:init": {"exit": 1},
+    # keycloak-rosa-site-b cannot even init; peering-rosa-site-a's plan fails but saves an
+    # errored plan (as prevent_destroy does), so keycloak-rosa-site-a, which reads its
+    # outputs, waits for it
+    env = checkout(tmp_path, {"keycloak-rosa-site-b:init": {"exit": 1},
                               "peering-rosa-site-a:plan": {"exit": 1, "changes": True}})
 
     # WHEN the plan step runs
@@ -302,24 +303,26 @@ def test_the_plan_step_plans_summarizes_and_survives_failed_plans(plan: dict[str
     # and wrote and published the summary
     assert outputs == {"summary": "true", "status": "2"}
     assert sorted(p.name for p in (tmp_path / "plans").iterdir()) == sorted(
-        f"{stack}.{suffix}" for stack in ("access-rosa-site-a", "access-rosa-site-b", "aurora", "keycloak-rosa-site-b",
+        f"{stack}.{suffix}" for stack in ("access-rosa-site-a", "access-rosa-site-b", "aurora",
                                           "peering-rosa-site-a", "peering-rosa-site-b") for suffix in ("json", "tfplan")
     )
     text = (tmp_path / "plan-summary.md").read_text()
     assert text.splitlines()[0] == MARKER
-    assert "> **The plan failed for `keycloak-rosa-site-a`, `peering-rosa-site-a`.**" in text
+    assert "> **The plan failed for `keycloak-rosa-site-b`, `peering-rosa-site-a`.**" in text
     assert "- `aurora`: no changes" in text.splitlines()
-    assert "- `keycloak-rosa-site-a`: **plan failed**" in text.splitlines()
+    assert "- `keycloak-rosa-site-b`: **plan failed**" in text.splitlines()
+    assert ("- `keycloak-rosa-site-a`: not planned, waits for `peering-rosa-site-a`"
+            in text.splitlines())
     assert "```mermaid" in text
     assert (tmp_path / "step-summary.md").read_text() == text
     plans = [json.loads(line)["argv"] for line in (tmp_path / "calls.jsonl").read_text().splitlines()
              if json.loads(line)["command"] == "plan"]
-    assert len(plans) == 6 and all("-lock=false" in argv for argv in plans)
+    assert len(plans) == 5 and all("-lock=false" in argv for argv in plans)
 
 
 @pytest.mark.parametrize(
     ("script", "result"),
-    [({}, "clean"), ({"peering-rosa-site-b:plan": {"changes": True}}, "drift"), ({"aurora:init": {"exit": 1}}, "failed")],
+    [({}, "clean"), ({"peering-rosa-site-b:plan": {"changes": True}}, "drift"), ({"peering-rosa-site-a:init": {"exit": 1}}, "failed")],
 )
 def test_the_drift_step_tells_clean_drift_and_failed_apart(
     drift: dict[str, Any], tmp_path: Path, script: dict[str, Any], result: str

@@ -396,6 +396,84 @@ BAD_INPUTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         "endpoint URL, https://<host>[/<path>] without port, query or trailing slash (`rosa describe cluster -c "
         '<name>`: "OIDC Endpoint URL")',
     ),
+    "OIDC issuer with a dot-dot path segment": (
+        _set("rosa_clusters.0.oidc_issuer", "https://oidc.op1.openshiftapps.com/a/../2kq7r3m9"),
+        "rosa_clusters[0].oidc_issuer = 'https://oidc.op1.openshiftapps.com/a/../2kq7r3m9': must be the issuer URL "
+        "exactly as the cluster's tokens carry it: no `.` or `..` path segments (the IAM OIDC provider and the trust "
+        "policy match the issuer literally)",
+    ),
+    "OIDC issuer with a dot path segment": (
+        _set("rosa_clusters.0.oidc_issuer", "https://oidc.op1.openshiftapps.com/./2kq7r3m9"),
+        "rosa_clusters[0].oidc_issuer = 'https://oidc.op1.openshiftapps.com/./2kq7r3m9': must be the issuer URL "
+        "exactly as the cluster's tokens carry it: no `.` or `..` path segments (the IAM OIDC provider and the trust "
+        "policy match the issuer literally)",
+    ),
+    "role ARN with a short account": (
+        _set("rosa_clusters.0.role_arn", "arn:aws:iam::12345:role/keycloak-peering"),
+        "rosa_clusters[0].role_arn = 'arn:aws:iam::12345:role/keycloak-peering': must be an IAM role ARN such as "
+        "arn:aws:iam::123456789012:role/keycloak-peering (a 12-digit account, role/ and the role's name)",
+    ),
+    "role ARN of a user": (
+        _set("rosa_clusters.0.role_arn", "arn:aws:iam::123456789012:user/deployer"),
+        "rosa_clusters[0].role_arn = 'arn:aws:iam::123456789012:user/deployer': must be an IAM role ARN such as "
+        "arn:aws:iam::123456789012:role/keycloak-peering (a 12-digit account, role/ and the role's name)",
+    ),
+    "role given by name": (
+        _set("rosa_clusters.0.role_arn", "keycloak-peering"),
+        "rosa_clusters[0].role_arn = 'keycloak-peering': must be an IAM role ARN such as "
+        "arn:aws:iam::123456789012:role/keycloak-peering (a 12-digit account, role/ and the role's name)",
+    ),
+    "database user PostgreSQL reserves": (
+        _set("keycloak.db_user", "public"),
+        "keycloak.db_user = 'public': is reserved by PostgreSQL (public, none and names starting with pg_ cannot be "
+        "Keycloak's database user)",
+    ),
+    "database user in PostgreSQL's pg_ namespace": (
+        _set("keycloak.db_user", "pg_keycloak"),
+        "keycloak.db_user = 'pg_keycloak': is reserved by PostgreSQL (public, none and names starting with pg_ cannot "
+        "be Keycloak's database user)",
+    ),
+    "database user named like an RDS role": (
+        _set("keycloak.db_user", "rds_superuser"),
+        "keycloak.db_user = 'rds_superuser': starts with 'rds', like Aurora's own roles (rdsadmin, rds_superuser, "
+        "rds_iam, ...): Keycloak's database user would be, or be mistaken for, one of them",
+    ),
+    "master user that is a reserved word": (
+        _set("aurora.master_username", "user"),
+        "aurora.master_username = 'user': is a PostgreSQL reserved word, which RDS refuses as the master user",
+    ),
+    "master user named like Aurora's admin": (
+        _set("aurora.master_username", "rdsadmin"),
+        "aurora.master_username = 'rdsadmin': starts with 'rds', like Aurora's own roles (rdsadmin, rds_superuser, "
+        "rds_iam, ...): the master user would be, or be mistaken for, one of them",
+    ),
+    "master user longer than 16": (
+        _set("aurora.master_username", "keycloak_administrator"),
+        "aurora.master_username = 'keycloak_administrator': must be at most 16 characters (CreateDBCluster's limit)",
+    ),
+    "database every cluster has": (
+        _set("aurora.database_name", "postgres"),
+        "aurora.database_name = 'postgres': every Aurora PostgreSQL cluster already has it (postgres, rdsadmin, "
+        "template0, template1): choose a name of Keycloak's own",
+    ),
+    "database named by a reserved word": (
+        _set("aurora.database_name", "table"),
+        "aurora.database_name = 'table': is a PostgreSQL reserved word, which RDS refuses as a database name",
+    ),
+    "relative CA bundle path": (
+        _set("keycloak.tls_ca_path", "conf/rds-ca-bundle.pem"),
+        "keycloak.tls_ca_path = 'conf/rds-ca-bundle.pem': must be an absolute path to a file, such as "
+        "/opt/keycloak/conf/rds-ca-bundle.pem (no empty, . or .. segments)",
+    ),
+    "CA bundle path that is a directory": (
+        _set("keycloak.tls_ca_path", "/opt/keycloak/conf/"),
+        "keycloak.tls_ca_path = '/opt/keycloak/conf/': must be an absolute path to a file, such as "
+        "/opt/keycloak/conf/rds-ca-bundle.pem (no empty, . or .. segments)",
+    ),
+    "endpoint that is not a URL": (
+        _set("aws", {"endpoints": {"rds": "127.0.0.1:5000"}}),
+        "aws.endpoints.rds = '127.0.0.1:5000': must be an http(s) URL such as http://127.0.0.1:5000",
+    ),
     "iam with IAM database authentication off": (
         _set("aurora.iam_database_authentication", False),
         "keycloak.credentials = 'iam': needs aurora.iam_database_authentication: true (RDS refuses IAM tokens while "

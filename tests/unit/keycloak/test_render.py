@@ -147,7 +147,7 @@ def test_a_missing_output_is_refused_and_nothing_is_written(
     assert code == 2 and out == ""
     assert err == (
         f"error: aurora stack output '{missing}' is missing in {outputs}: is the aurora stack deployed? "
-        f"(cdktf deploy aurora --outputs-file {outputs})\n"
+        f"(make outputs STACKS=aurora OUTPUTS={outputs})\n"
     )
     # AND nothing was written
     assert not out_dir.exists()
@@ -271,3 +271,55 @@ def test_no_rosa_clusters_means_nothing_to_render(
     config = write_config(tmp_path / "config.yaml", config_data)
     code, _, err = render(capsys, "--outputs", cdktf_outputs(tmp_path), "--config", config, "--out-dir", tmp_path / "out")
     assert code == 2 and "no rosa_clusters" in err
+
+
+def test_a_patch_the_crd_refuses_stops_the_render_and_nothing_is_written(
+    tmp_path: Path, config_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crd_validator()  # skips (fails under CI) when no copy of the CRD can be had
+    # GIVEN a template change that misspells a field of spec.db
+    from modules.keycloak import render as render_module
+
+    real = render_module.db_patch
+
+    def misspelt(*args: Any, **kwargs: Any):
+        rendered = real(*args, **kwargs)
+        rendered.document["spec"]["db"]["usernameSecrett"] = {"name": "x", "key": "username"}
+        return rendered
+
+    monkeypatch.setattr(render_module, "db_patch", misspelt)
+    out_dir = tmp_path / "rendered"
+    # WHEN rendering
+    code, out, err = render(capsys, "--outputs", cdktf_outputs(tmp_path), "--config", config_file, "--out-dir", out_dir)
+    # THEN the CRD's refusal names the file and the field, and nothing is written
+    assert code == 2 and out == ""
+    assert err.startswith("error: the Keycloak 26.0.0 CRD refuses the patch: ")
+    assert "rosa-site-a/keycloak-db-patch.yaml: spec.db: Additional properties are not allowed ('usernameSecrett'" in err
+    assert not out_dir.exists()
+
+
+def test_without_a_copy_of_the_crd_the_render_says_so_and_writes(
+    tmp_path: Path, config_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modules.keycloak import crd
+
+    monkeypatch.setenv(crd.ENV, str(tmp_path / "absent.yml"))
+    crd.crd_validator.cache_clear()
+    try:
+        out_dir = tmp_path / "rendered"
+        code, _, err = render(capsys, "--outputs", cdktf_outputs(tmp_path), "--config", config_file, "--out-dir", out_dir)
+    finally:
+        crd.crd_validator.cache_clear()
+    assert code == 0
+    assert f"warning: the patches were not checked against the Keycloak 26.0.0 CRD: ${crd.ENV} names" in err
+    assert (out_dir / "rosa-site-a" / "keycloak-db-patch.yaml").is_file()
+
+
+def test_a_copy_of_the_crd_with_another_digest_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from modules.keycloak import crd
+
+    tampered = tmp_path / crd.FILENAME
+    tampered.write_text("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n")
+    monkeypatch.setenv(crd.ENV, str(tampered))
+    with pytest.raises(crd.CrdUnavailable, match=f"{tampered}: SHA-256 [0-9a-f]{{64}}, expected {crd.SHA256}"):
+        crd.crd_bytes(download=False)

@@ -2,10 +2,13 @@
 
 Installed on PATH as `terraform` by `tests/unit/run/conftest.py`. It reads its script from
 `$FAKE_TF_SCRIPT` (JSON): `{"<stack>:<command>": {...}}` with, per stack and subcommand
-(`init`, `plan`, `show`, `apply`):
+(`init`, `plan`, `show`, `apply`, `output`):
 
     exit     exit code (default 0; `plan` defaults to 2, "changes", when `changes` is true)
     changes  plan: the saved plan has changes (`show` then shows one create)
+    outputs  output: what `terraform output -json` prints (default {}: nothing deployed)
+    empty    plan: the stack's state holds nothing yet (`show` then has no managed resource in
+             `prior_state`; by default it holds one, as a deployed stack does)
     planfile plan: write the -out file (default true)
     sleep    seconds to take before exiting (default 0)
     block    wait until SIGINT, then take `stopping` seconds (default 0.5) "saving state",
@@ -55,12 +58,18 @@ def finish(code: int) -> None:
 if command == "plan":
     out = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("-out=")), None)
     if out and script.get("planfile", True):
-        Path(out).write_text(json.dumps({"changes": bool(script.get("changes"))}))
+        Path(out).write_text(json.dumps({"changes": bool(script.get("changes")), "empty": bool(script.get("empty"))}))
 elif command == "show":
     saved = json.loads(Path(sys.argv[-1]).read_text())
     changes = [{"address": "aws_route.r", "mode": "managed", "type": "aws_route", "name": "r",
                 "change": {"actions": ["create"], "before": None, "after": {}, "after_unknown": {}}}]
-    print(json.dumps({"format_version": "1.2", "resource_changes": changes if saved["changes"] else []}))
+    held = [] if saved.get("empty") else [{"address": "aws_vpc.v", "mode": "managed", "type": "aws_vpc", "name": "v"}]
+    held.append({"address": "data.aws_region.r", "mode": "data", "type": "aws_region", "name": "r"})
+    print(json.dumps({"format_version": "1.2", "resource_changes": changes if saved["changes"] else [],
+                      "prior_state": {"values": {"root_module": {"resources": held}}}}))
+
+elif command == "output":
+    print(json.dumps(script.get("outputs", {})))
 
 if script.get("block"):
     while not state["interrupted"]:

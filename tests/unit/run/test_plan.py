@@ -83,11 +83,18 @@ def test_plans_are_speculative_and_lockless_only_when_asked(workspace: Workspace
 
 
 def test_inits_run_one_at_a_time_and_plans_in_parallel(workspace: Workspace) -> None:
-    # GIVEN every init takes a while, and every plan longer
-    workspace.script(**{f"{stack}:{command}": {"sleep": seconds} for stack in ("aurora", "peering-a", "keycloak-a")
+    # GIVEN a second ROSA cluster's peering stack, which like peering-a depends on aurora only,
+    manifest = json.loads((workspace.outdir / "manifest.json").read_text())
+    manifest["stacks"]["peering-b"] = {"name": "peering-b", "workingDirectory": "stacks/peering-b",
+                                       "dependencies": ["aurora"]}
+    (workspace.outdir / "manifest.json").write_text(json.dumps(manifest))
+    (workspace.outdir / "stacks" / "peering-b").mkdir()
+    # AND every init takes a while, and every plan longer
+    workspace.script(**{f"{stack}:{command}": {"sleep": seconds}
+                        for stack in ("aurora", "peering-a", "peering-b", "keycloak-a")
                         for command, seconds in (("init", 0.3), ("plan", 1.0))})
 
-    # WHEN three stacks are planned three at a time
+    # WHEN the stacks are planned three at a time
     assert plan(workspace, "--parallelism", "3").returncode == 0
 
     # THEN no two inits overlapped (the plugin cache is not safe for that), but plans did
@@ -100,17 +107,18 @@ def test_inits_run_one_at_a_time_and_plans_in_parallel(workspace: Workspace) -> 
 
 
 def test_a_failed_plan_is_named_and_its_saved_plan_still_summarized(workspace: Workspace) -> None:
-    # GIVEN peering-a's plan fails but saves a plan (as under prevent_destroy), keycloak-a cannot init
-    workspace.script(**{"peering-a:plan": {"exit": 1, "changes": True}, "keycloak-a:init": {"exit": 1}})
+    # GIVEN peering-a's plan fails but saves a plan (as under prevent_destroy)
+    workspace.script(**{"peering-a:plan": {"exit": 1, "changes": True}})
 
     result = plan(workspace)
 
+    # THEN the run fails naming it, and keycloak-a, which reads peering-a's outputs, is not planned
     assert result.returncode == 1
-    assert "run: keycloak-a: failed (init)" in result.stderr
     assert "run: peering-a: failed (plan)" in result.stderr
+    assert "run: keycloak-a: waiting for peering-a" in result.stderr
     lines = summary(workspace)
-    assert "> **The plan failed for `keycloak-a`, `peering-a`.**" in " ".join(lines)
-    assert "- `keycloak-a`: **plan failed**" in lines
+    assert "> **The plan failed for `peering-a`.**" in " ".join(lines)
+    assert "- `keycloak-a`: not planned, waits for `peering-a`" in lines
     assert "- `peering-a`: **plan failed**; planned before failing: 1 to add, 0 to change, 0 to replace, 0 to destroy" in lines
     assert sorted(p.name for p in (workspace.root / "plans").iterdir()) == [
         "aurora.json", "aurora.tfplan", "peering-a.json", "peering-a.tfplan"
@@ -129,11 +137,11 @@ def test_stale_plans_of_the_selected_stacks_are_removed_first(workspace: Workspa
 
 def test_github_actions_gets_folded_logs_and_error_annotations(workspace: Workspace) -> None:
     workspace.env["GITHUB_ACTIONS"] = "true"
-    workspace.script(**{"aurora:plan": {"exit": 1}})
+    workspace.script(**{"peering-a:plan": {"exit": 1}})
     out = plan(workspace, *AWS_STACKS).stdout.splitlines()
-    assert "::group::aurora: failed (plan)" in out and "::group::peering-a: no changes" in out
+    assert "::group::peering-a: failed (plan)" in out and "::group::aurora: no changes" in out
     assert out.count("::endgroup::") == 2
-    assert "::error title=terraform plan failed::stack aurora: see this step's log" in out
+    assert "::error title=terraform plan failed::stack peering-a: see this step's log" in out
 
 
 @pytest.mark.parametrize(
@@ -176,3 +184,55 @@ def test_without_terraform_on_path_each_stack_fails_and_says_why(workspace: Work
     assert result.returncode == 1
     assert "cannot start terraform in " in result.stdout and "No such file or directory" in result.stdout
     assert "run: aurora: failed (init)" in result.stderr
+
+
+def test_before_the_first_deploy_only_aurora_is_planned_and_the_rest_waits(workspace: Workspace) -> None:
+    # GIVEN nothing is deployed: aurora's state holds nothing, and its plan creates everything
+    workspace.script(**{"aurora:plan": {"changes": True, "empty": True}})
+
+    # WHEN every stack is planned, as a pull request's first plan check does
+    result = plan(workspace, "--detailed-exitcode")
+
+    # THEN aurora is planned; peering-a and keycloak-a, which read aurora's outputs, are not run at all
+    assert result.returncode == 2, result.stderr
+    assert workspace.commands() == ["aurora init", "aurora plan", "aurora show"]
+    assert "run: peering-a: waiting for aurora" in result.stderr
+    assert "run: keycloak-a: waiting for aurora, peering-a" in result.stderr
+    # AND the summary says why they are not planned, and counts them
+    lines = summary(workspace)
+    assert lines[1] == "## Terraform plan: 3 stacks, 1 with changes"
+    note = next(line for line in lines if line.startswith("> **Not planned yet"))
+    assert "`peering-a` waits for `aurora`" in note and "`keycloak-a` waits for `aurora` and `peering-a`" in note
+    assert "- `keycloak-a`: not planned, waits for `aurora`, `peering-a`" in lines
+    assert not any("plan failed" in line for line in lines)
+
+
+def test_without_drift_semantics_a_first_plan_passes(workspace: Workspace) -> None:
+    workspace.script(**{"aurora:plan": {"changes": True, "empty": True}})
+    assert plan(workspace).returncode == 0
+
+
+def test_a_stack_waits_for_a_dependency_that_failed_and_the_run_fails(workspace: Workspace) -> None:
+    workspace.script(**{"aurora:plan": {"exit": 1}})
+    result = plan(workspace)
+    assert result.returncode == 1
+    assert workspace.commands() == ["aurora init", "aurora plan", "aurora show"]
+    assert "run: peering-a: waiting for aurora" in result.stderr
+
+
+def test_dependencies_are_planned_before_their_dependants(workspace: Workspace) -> None:
+    # GIVEN everything is deployed, and aurora's plan is slow
+    workspace.script(**{"aurora:plan": {"sleep": 1}})
+    plan(workspace)
+    starts = {f"{c['stack']} {c['command']}": c["start"] for c in workspace.calls()}
+    ends = {f"{c['stack']} {c['command']}": c["end"] for c in workspace.calls()}
+    # THEN peering-a starts only once aurora's plan has been shown, keycloak-a after peering-a's
+    assert starts["peering-a init"] >= ends["aurora show"]
+    assert starts["keycloak-a init"] >= ends["peering-a show"]
+
+
+def test_a_dependency_not_selected_is_not_waited_for(workspace: Workspace) -> None:
+    workspace.script(**{"aurora:plan": {"empty": True}})
+    result = plan(workspace, "peering-*")
+    assert result.returncode == 0
+    assert workspace.commands() == ["peering-a init", "peering-a plan", "peering-a show"]
