@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import signal
 from pathlib import Path
 from typing import Any, Callable
 
@@ -37,6 +38,16 @@ AURORA_DATA: dict[str, Any] = {
 
 #: Markers of tests that run Terraform and need the aws provider.
 TERRAFORM_MARKERS = ("terraform", "e2e")
+
+
+def default_signal_handling() -> None:
+    """`preexec_fn` for a process a test interrupts: SIGINT and SIGQUIT back to their default
+    actions, as a terminal's foreground job or GitHub's runner starts it. A process started
+    with `cmd &` by a non-interactive shell (CI, `make test &`) inherits them ignored, and
+    make and bash keep a signal ignored at start-up ignored: the interrupt would never reach
+    them, and the test would depend on how it was launched."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, default_signal_handling
 from tests.e2e.world import STATE_BUCKET, STATE_PREFIX, Deployment, e2e_config, new_world
 from tests.harness.moto import MotoServer
 from tests.harness.terraform import terraform
@@ -56,7 +56,8 @@ def test_sigint_during_a_real_apply_leaves_no_lock_and_a_state_with_what_was_cre
             f"DEPLOY_FLAGS=--auto-approve --outdir {world.outdir}"]
     with log.open("w") as out:
         runner = subprocess.Popen(make, cwd=ROOT, env=world.runner_env(), stdout=out, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, start_new_session=True)
+                                  stdin=subprocess.DEVNULL, start_new_session=True,
+                                  preexec_fn=default_signal_handling)
     try:
         wait_until(lambda: rds.describe_db_clusters()["DBClusters"], "cluster being created", runner, log)
 

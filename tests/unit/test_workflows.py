@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from modules.review.markdown import MARKER
-from tests.conftest import ROOT
+from tests.conftest import ROOT, default_signal_handling
 from tests.unit.run.conftest import install_fake_terraform
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -344,7 +344,7 @@ def test_a_cancelled_deploy_step_gives_terraform_one_sigint_and_waits(deploy: di
     env = checkout(tmp_path, {"aurora:plan": {"changes": True}, "aurora:apply": {"block": True, "stopping": 1.0}})
     step = subprocess.Popen(["bash", "-e", "-c", step_script(deploy["jobs"]["deploy"], "Deploy every stack")],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+                            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=default_signal_handling)
     marker = tmp_path / "aurora.apply.started"
     deadline = time.monotonic() + 120
     while not marker.exists():
