@@ -329,5 +329,7 @@ class AuroraCluster(Construct):
 
     @property
     def jdbc_url(self) -> str:
-        """`jdbc:aws-wrapper:postgresql://<writer>:<port>/<db>`, what Keycloak's `spec.db.url` takes."""
+        """`jdbc:aws-wrapper:postgresql://<writer>:<port>/<db>`: the guide's URL, without the query
+        string Keycloak's `spec.db.url` needs (`make render` writes that one: the wrapper's
+        plugins, `iam`, TLS)."""
         return naming.jdbc_url(self.writer_endpoint, self.spec.port, self.spec.database_name)

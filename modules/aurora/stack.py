@@ -46,7 +46,10 @@ class AuroraStack(TerraformStack):
             "reader_endpoint": (self.cluster.reader_endpoint, "Reader endpoint, load-balanced over the readers."),
             "port": (spec.port, "PostgreSQL port."),
             "database_name": (spec.database_name, "Database Keycloak uses."),
-            "jdbc_url": (self.cluster.jdbc_url, "spec.db.url for the Keycloak CR (AWS JDBC wrapper)."),
+            "jdbc_url": (
+                self.cluster.jdbc_url,
+                "The writer's AWS JDBC wrapper URL, without parameters; make render writes Keycloak's spec.db.url.",
+            ),
             "vpc_id": (self.network.vpc_id, "Aurora VPC id (tagged AuroraCluster=<name>)."),
             "vpc_cidr": (self.network.vpc_cidr, "Aurora VPC CIDR: each ROSA cluster routes it to the peering."),
             "route_table_id": (self.network.route_table_id, "Route table of the Aurora subnets: peering stacks add return routes."),
