@@ -215,3 +215,13 @@ def test_nothing_starts_after_a_stop(tmp_path) -> None:
     with pytest.raises(Stopped):
         supervisor.run(["true"], cwd=tmp_path, env=os.environ, label="late")
     assert supervisor.interrupted == []
+
+
+def test_one_rosa_clusters_stacks_destroy_in_one_call_as_the_docs_say(workspace: Workspace) -> None:
+    # docs/operations.md: `make destroy STACKS="keycloak-<name> peering-<name>"` (here without
+    # an access stack), given in any order: the keycloak stack goes first, aurora is untouched
+    workspace.script(**CHANGES_EVERYWHERE)
+    result = workspace.run("destroy", "peering-a", "keycloak-a", "--auto-approve")
+    assert result.returncode == 0, result.stderr
+    assert [c for c in workspace.commands() if c.endswith("apply")] == ["keycloak-a apply", "peering-a apply"]
+    assert not any(c.startswith("aurora") for c in workspace.commands())
