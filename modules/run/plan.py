@@ -7,9 +7,10 @@ into `<plans>/<stack>.json`, up to `parallelism` stacks at once (each stack has 
 state and lock).
 
 A stack is planned after the selected stacks it depends on (the manifest's
-`dependencies`). When one of them holds nothing yet, the stack is not planned: its plan
-would fail reading that dependency's outputs from a state that does not exist (before the
-first deploy, every stack but `aurora` reads aurora's). It is reported as waiting for that
+`dependencies`). When it reads outputs of other states (`terraform_remote_state`) and one of
+its dependencies holds nothing yet, the stack is not planned: its plan would fail reading
+that dependency's outputs from a state that does not exist (before the first deploy, every
+stack but `aurora` reads aurora's). It is reported as waiting for that
 dependency, in the log and in the summary, and is neither a failure nor a change. The same
 goes for a stack whose dependency failed or is itself waiting.
 
@@ -133,10 +134,23 @@ def holds_resources(plan: Mapping[str, object]) -> bool:
     return module_holds((prior.get("values") or {}).get("root_module") or {})
 
 
+def reads_other_states(stack: Stack) -> bool:
+    """Whether the stack reads another stack's outputs (a `terraform_remote_state` data
+    source in its synthesized JSON); a stack with no such read plans whatever its
+    dependencies hold."""
+    try:
+        document = json.loads((stack.directory / "cdk.tf.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return True  # cannot tell: wait, as a stack that reads them would
+    return bool((document.get("data") or {}).get("terraform_remote_state"))
+
+
 def blockers(stack: Stack, results: Mapping[str, StackResult]) -> tuple[str, ...]:
-    """The planned dependencies of `stack` it cannot be planned without: those that hold
-    nothing yet, failed, or are themselves waiting. Dependencies not planned in this run
-    are not looked at."""
+    """The planned dependencies of `stack` it cannot be planned without, when it reads
+    other states: those that hold nothing yet, failed, or are themselves waiting.
+    Dependencies not planned in this run are not looked at."""
+    if not reads_other_states(stack):
+        return ()
     found = []
     for name in stack.dependencies:
         dependency = results.get(name)

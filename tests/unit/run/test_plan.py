@@ -236,3 +236,19 @@ def test_a_dependency_not_selected_is_not_waited_for(workspace: Workspace) -> No
     result = plan(workspace, "peering-*")
     assert result.returncode == 0
     assert workspace.commands() == ["peering-a init", "peering-a plan", "peering-a show"]
+
+
+def test_a_stack_that_reads_no_other_state_plans_whatever_its_dependencies_hold(workspace: Workspace) -> None:
+    # GIVEN aurora holds nothing; peering-a reads aurora's outputs, keycloak-a reads no state
+    # (as a retired cluster's stack: providers and backend only)
+    workspace.script(**{"aurora:plan": {"changes": True, "empty": True}})
+    reads = {"data": {"terraform_remote_state": {"aurora-outputs": {"backend": "s3"}}}}
+    (workspace.outdir / "stacks" / "peering-a" / "cdk.tf.json").write_text(json.dumps(reads))
+    (workspace.outdir / "stacks" / "keycloak-a" / "cdk.tf.json").write_text(json.dumps({"terraform": {}}))
+
+    result = plan(workspace)
+
+    assert result.returncode == 0, result.stderr
+    assert "run: peering-a: waiting for aurora" in result.stderr
+    assert [c for c in workspace.commands() if c.startswith("keycloak-a")] == [
+        "keycloak-a init", "keycloak-a plan", "keycloak-a show"]
