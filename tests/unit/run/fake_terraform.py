@@ -11,6 +11,8 @@ Installed on PATH as `terraform` by `tests/unit/run/conftest.py`. It reads its s
              `prior_state`; by default it holds one, as a deployed stack does)
     planfile plan: write the -out file (default true)
     sleep    seconds to take before exiting (default 0)
+    await    `<stack>.<command>`: before exiting, wait until that call has started (at most
+             30 s; then exit 3): proves two calls overlap, whatever the machine's load
     block    wait until SIGINT, then take `stopping` seconds (default 0.5) "saving state",
              write `<stack>.stopped` into $FAKE_TF_LOG's directory and exit 1
     ignore   with block: ignore SIGINT altogether (only SIGKILL ends it)
@@ -78,5 +80,12 @@ if script.get("block"):
     (log_path.parent / f"{stack}.stopped").write_text("state saved\n")
     finish(1)
 time.sleep(script.get("sleep", 0))
+if script.get("await"):
+    awaited = log_path.parent / f"{script['await']}.started"
+    give_up = time.monotonic() + 30
+    while not awaited.exists():
+        if time.monotonic() > give_up:
+            finish(3)
+        time.sleep(0.02)
 default = 2 if command == "plan" and script.get("changes") else 0
 finish(script.get("exit", default))
