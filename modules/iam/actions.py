@@ -211,8 +211,9 @@ RESOURCES: dict[str, Actions] = {
     # snapshot with the caller's permissions (`secretsmanager:*Secret` rows below).
     "aws_rds_cluster": Actions(
         scope=("rds:cluster", "rds:subgrp", "rds:cluster-pg", "rds:cluster-snapshot", "rds:restore-source",
-               "kms:key-use", "secretsmanager:master-secret"),
-        read=("rds:DescribeDBClusters", "rds:ListTagsForResource"),
+               "rds:global-cluster", "kms:key-use", "secretsmanager:master-secret"),
+        # The provider reads whether the cluster belongs to a global cluster.
+        read=("rds:DescribeDBClusters", "rds:ListTagsForResource", "rds:DescribeGlobalClusters"),
         create=("rds:CreateDBCluster", "rds:RestoreDBClusterFromSnapshot", "rds:RestoreDBClusterToPointInTime",
                 "kms:CreateGrant", "kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt",
                 "secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:RotateSecret"),
@@ -289,13 +290,15 @@ DATA_SOURCES: dict[str, Actions] = {
         read=("iam:ListOpenIDConnectProviders", "iam:GetOpenIDConnectProvider"),
     ),
     "aws_instance": Actions(
+        scope=("ec2:instance",),
         read=("ec2:DescribeInstances", "ec2:DescribeInstanceAttribute", "ec2:DescribeVolumes",
               "ec2:DescribeInstanceCreditSpecifications", "ec2:DescribeTags"),
     ),
     "aws_instances": Actions(read=("ec2:DescribeInstances",)),
     "aws_route_tables": Actions(read=("ec2:DescribeRouteTables",)),
     "aws_subnet": Actions(read=("ec2:DescribeSubnets",)),
-    "aws_vpc": Actions(read=("ec2:DescribeVpcs", "ec2:DescribeVpcAttribute", "ec2:DescribeRouteTables")),
+    "aws_vpc": Actions(scope=("ec2:vpc",), read=("ec2:DescribeVpcs", "ec2:DescribeVpcAttribute",
+                                                 "ec2:DescribeRouteTables")),
     "aws_vpcs": Actions(read=("ec2:DescribeVpcs",)),
     # The copy mode's Secret follows the master secret's current version: version ids
     # and dates, never the value.
@@ -317,10 +320,10 @@ EPHEMERAL: dict[str, Actions] = {
 #: resource type for them): they can only be granted on `"*"`. The EC2 Describe calls,
 #: for example, read every object of the account and region alike.
 UNSCOPED: frozenset[str] = frozenset({
-    "ec2:DescribeFlowLogs", "ec2:DescribeInstanceAttribute", "ec2:DescribeInstanceCreditSpecifications",
+    "ec2:DescribeFlowLogs", "ec2:DescribeInstanceCreditSpecifications",
     "ec2:DescribeInstances", "ec2:DescribeNetworkAcls", "ec2:DescribeNetworkInterfaces", "ec2:DescribeRouteTables",
     "ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeTags",
-    "ec2:DescribeVolumes", "ec2:DescribeVpcAttribute", "ec2:DescribeVpcPeeringConnections", "ec2:DescribeVpcs",
+    "ec2:DescribeVolumes", "ec2:DescribeVpcPeeringConnections", "ec2:DescribeVpcs",
     "ec2:DescribeAvailabilityZones", "ec2:DescribeInternetGateways", "ec2:DescribeNatGateways",
     "ec2:DescribeVpcEndpoints",
     "iam:ListOpenIDConnectProviders",

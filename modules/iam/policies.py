@@ -44,7 +44,8 @@ REQUEST_TAGGED = frozenset({"kms:CreateKey"})
 #: The services of each deploy document (order: the documents' order).
 DEPLOY_DOCUMENTS = {
     "deploy-network": ("ec2",),
-    "deploy-database": ("rds", "kms", "logs", "secretsmanager"),
+    "deploy-database": ("rds", "logs", "secretsmanager"),
+    "deploy-keys": ("kms",),
     "deploy-identity": ("iam", "sts"),
     "deploy-state": ("s3", "dynamodb"),
 }

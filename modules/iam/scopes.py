@@ -135,6 +135,10 @@ class Scopes:
         # Named after the engine major: a major upgrade creates the next one.
         return Scope((self.arn("rds", f"cluster-pg:{self.name}-aurora-postgresql*"),))
 
+    def _rds_global_cluster(self, _: Any) -> Scope:
+        # Global clusters have no region in their ARN; the stacks create none.
+        return Scope((self.arn("rds", "global-cluster:*", region=False),))
+
     def _rds_default_pg(self, _: Any) -> Scope:
         # An instance without a parameter group of its own gets the engine's default one.
         return Scope((self.arn("rds", "pg:default.aurora-postgresql*"),))

@@ -44,6 +44,10 @@ Patches:
   the master secret's current version by its creation time. See
   :func:`_patch_secret_version_dates`.
 
+* With IAM enforcement on, S3 ``HeadBucket`` is authorized as an action
+  ``s3:HeadBucket``, which IAM does not have; AWS authorizes it as
+  ``s3:ListBucket``. See :func:`_patch_s3_head_bucket_action`.
+
 Requests are served one at a time (:func:`_serialize_requests`): moto's
 backends are plain dicts without locks, and its threaded server once answered
 the second of two concurrent ``AuthorizeSecurityGroupIngress`` calls with
@@ -385,6 +389,14 @@ def _patch_secret_version_dates() -> None:
     SecretsManagerBackend.list_secret_version_ids = list_secret_version_ids  # type: ignore[method-assign]
 
 
+def _patch_s3_head_bucket_action() -> None:
+    """Authorize ``HeadBucket`` as ``s3:ListBucket``, as AWS does (``make preflight``'s
+    bucket check runs it; its policy grants ``s3:ListBucket``)."""
+    from moto.s3.responses import ACTION_MAP
+
+    ACTION_MAP["BUCKET"]["HEAD"]["DEFAULT"] = "ListBucket"
+
+
 def _owned_by_a_service(secret) -> bool:  # type: ignore[no-untyped-def]
     """Whether a secret is managed by an AWS service (RDS sets this tag on its secrets)."""
     return any(t.get("Key") == "aws:secretsmanager:owningService" for t in (secret.tags or []))
@@ -402,6 +414,7 @@ def apply_patches() -> None:
     _patch_rds_managed_password_kept()
     _patch_rds_restore_managed_password()
     _patch_secret_version_dates()
+    _patch_s3_head_bucket_action()
 
 
 def _hold(hold_dir: Path, body: list[bytes]) -> None:
