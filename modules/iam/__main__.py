@@ -4,8 +4,8 @@ creates the workflows' roles with them (docs/security.md, "Roles and policies").
     python -m modules.iam [--config FILE] [--out-dir iam-policies] [--account 123456789012]
     make iam-policies [CONFIG=...] [ACCOUNT=...]
 
-Writes `<out-dir>/<name>.json` for each policy (`deploy-*`, `plan`, `rosa-account-<cluster>`,
-`preflight`, `find-vpc`, `recover`) and `<out-dir>/roles.tf.json`; prints one line per
+Writes `<out-dir>/<name>.json` for each policy (`deploy-*`, `plan`, `rosa-account-<cluster>`
+and its `.trust`, `preflight`, `find-vpc`, `recover`) and `<out-dir>/roles.tf.json`; prints one line per
 file with its size against AWS's 6,144-character limit of a managed policy. Without
 `--account` the ARNs name any account (`*`). Exit status 2 on an invalid config.
 """
@@ -53,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         target = args.out_dir / f"{stem}.json"
         target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         print(f"{target}: {size(document)} of {MANAGED_POLICY_LIMIT} characters")
+    for stem, document in policies.trusts.items():
+        target = args.out_dir / f"{stem}.json"
+        target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        print(f"{target}: the trust policy of that role (the workflows' roles assume it)")
     roles = args.out_dir / "roles.tf.json"
     roles.write_text(json.dumps(policies.roles, indent=2) + "\n", encoding="utf-8")
     print(f"{roles}: the roles of .github/workflows (terraform apply -var github_repository=<owner>/<repo>)")

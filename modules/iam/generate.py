@@ -19,7 +19,7 @@ from typing import Any
 
 from modules.config import ConfigError, DeploymentConfig, parse_config
 from modules.iam import commands
-from modules.iam.github import roles_terraform
+from modules.iam.github import deploy_role_name, plan_role_name, roles_terraform
 from modules.iam.policies import Derived, deploy_documents
 from modules.iam.scopes import Scopes
 
@@ -34,6 +34,8 @@ class Policies:
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     skipped_modes: dict[str, str] = field(default_factory=dict)
     roles: dict[str, Any] = field(default_factory=dict)
+    #: {file stem: trust policy} of each ROSA-account role: the workflows' roles may assume it.
+    trusts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def synthesize(config: DeploymentConfig, outdir: Path) -> dict[str, dict[str, Any]]:
@@ -94,6 +96,20 @@ def generate(data: Mapping[str, Any], *, account: str = "*") -> Policies:
     derived = derive(config, stacks, account=account)
     found = documents(config, derived, account=account)
     deploy = {name: doc for name, doc in found.items() if name.startswith("deploy-")}
-    return Policies(found, refused, roles_terraform(config.aurora.name, plan=found["plan"], deploy=deploy))
+    roles = roles_terraform(config.aurora.name, plan=found["plan"], deploy=deploy)
+    return Policies(found, refused, roles, rosa_account_trusts(config, found, account=account))
+
+
+def rosa_account_trusts(config: DeploymentConfig, found: Mapping[str, Any], *, account: str) -> dict[str, Any]:
+    """The trust policy of each ROSA-account role: the deploy role applies through it, the
+    plan role plans through it (both run Terraform with the peering stack's provider)."""
+    name = config.aurora.name
+    principals = [f"arn:aws:iam::{account}:role/{role}" for role in (deploy_role_name(name), plan_role_name(name))]
+    trusts = {}
+    for stem in found:
+        if stem.startswith("rosa-account-"):
+            trusts[f"{stem}.trust"] = {"Version": "2012-10-17", "Statement": [{
+                "Sid": "WorkflowRoles", "Effect": "Allow", "Principal": {"AWS": principals}, "Action": "sts:AssumeRole"}]}
+    return trusts
 
 
