@@ -291,8 +291,8 @@ DATA_SOURCES: dict[str, Actions] = {
     ),
     "aws_instance": Actions(
         scope=("ec2:instance",),
-        read=("ec2:DescribeInstances", "ec2:DescribeInstanceAttribute", "ec2:DescribeVolumes",
-              "ec2:DescribeInstanceCreditSpecifications", "ec2:DescribeTags"),
+        read=("ec2:DescribeInstances", "ec2:DescribeInstanceAttribute", "ec2:DescribeInstanceTypes",
+              "ec2:DescribeVolumes", "ec2:DescribeInstanceCreditSpecifications", "ec2:DescribeTags"),
     ),
     "aws_instances": Actions(read=("ec2:DescribeInstances",)),
     "aws_route_tables": Actions(read=("ec2:DescribeRouteTables",)),
@@ -320,7 +320,7 @@ EPHEMERAL: dict[str, Actions] = {
 #: resource type for them): they can only be granted on `"*"`. The EC2 Describe calls,
 #: for example, read every object of the account and region alike.
 UNSCOPED: frozenset[str] = frozenset({
-    "ec2:DescribeFlowLogs", "ec2:DescribeInstanceCreditSpecifications",
+    "ec2:DescribeFlowLogs", "ec2:DescribeInstanceCreditSpecifications", "ec2:DescribeInstanceTypes",
     "ec2:DescribeInstances", "ec2:DescribeNetworkAcls", "ec2:DescribeNetworkInterfaces", "ec2:DescribeRouteTables",
     "ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeTags",
     "ec2:DescribeVolumes", "ec2:DescribeVpcPeeringConnections", "ec2:DescribeVpcs",

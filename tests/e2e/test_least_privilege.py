@@ -108,6 +108,8 @@ def world(terraform_env: dict[str, str], example_data: dict[str, Any],
     with MotoServer.start(log_dir=work) as moto:
         data = e2e_config(example_data, moto.url, partner=True)
         d = new_world(moto, terraform_env, work, data, rosa=build_rosa_vpcs(moto.url, partner=True))
+        d.client("s3").put_bucket_versioning(Bucket=data["state"]["s3"]["bucket"],
+                                             VersioningConfiguration={"Status": "Enabled"})
         policies = generate(data, account=ACCOUNT)
         documents = policies.documents
         deploy = {stem: doc for stem, doc in documents.items() if stem.startswith("deploy-")}
@@ -276,9 +278,13 @@ def test_without_one_action_the_run_fails_naming_it(world: World, document: str,
         result = world.run("deployer", command, stack, *args)
     finally:
         replace_policy(world.users["admin"], world.d.moto.url, deployer.policy_arns[document], original)
-    # THEN it fails, naming the action
+    # THEN it fails, naming the action (S3's AccessDenied names no action: the SDK's error
+    # names the operation, `S3: GetObject`)
     assert result.returncode == 1
-    assert f"is not authorized to perform: {action}" in result.stdout + result.stderr
+    service, name = action.split(":", 1)
+    named = f"S3: {name}" if service == "s3" else f"is not authorized to perform: {action}"
+    assert named in result.stdout + result.stderr
+    assert "AccessDenied" in result.stdout + result.stderr
 
 
 def test_deploy_role_destroys_everything_after_lifting_protection(world: World) -> None:
