@@ -236,6 +236,55 @@ RESOURCES: dict[str, Actions] = {
         create=("secretsmanager:RotateSecret",),
         delete=("secretsmanager:CancelRotateSecret",),
     ),
+    # --- monitoring (issue #21: alarms, their topic, the dashboard, RDS events) ---------
+    # Named `<aurora.name>-...`, as every name of the aurora stack.
+    "aws_db_parameter_group": Actions(
+        scope=("rds:pg",),
+        read=("rds:DescribeDBParameterGroups", "rds:DescribeDBParameters", "rds:ListTagsForResource"),
+        create=("rds:CreateDBParameterGroup", "rds:ModifyDBParameterGroup"),
+        update=("rds:ResetDBParameterGroup",),
+        delete=("rds:DeleteDBParameterGroup",),
+        tag=_RDS_TAGS,
+    ),
+    "aws_db_event_subscription": Actions(
+        scope=("rds:es", "rds:cluster", "rds:db"),
+        read=("rds:DescribeEventSubscriptions", "rds:ListTagsForResource"),
+        create=("rds:CreateEventSubscription",),
+        update=("rds:ModifyEventSubscription", "rds:AddSourceIdentifierToSubscription",
+                "rds:RemoveSourceIdentifierFromSubscription"),
+        delete=("rds:DeleteEventSubscription",),
+        tag=_RDS_TAGS,
+    ),
+    "aws_sns_topic": Actions(
+        scope=("sns:topic",),
+        read=("sns:GetTopicAttributes", "sns:ListTagsForResource"),
+        create=("sns:CreateTopic", "sns:SetTopicAttributes"),
+        delete=("sns:DeleteTopic",),
+        tag=("sns:TagResource", "sns:UntagResource"),
+    ),
+    "aws_sns_topic_policy": Actions(
+        scope=("sns:topic",), read=("sns:GetTopicAttributes",), create=("sns:SetTopicAttributes",),
+    ),
+    "aws_sns_topic_subscription": Actions(
+        scope=("sns:topic",),
+        read=("sns:GetSubscriptionAttributes",),
+        create=("sns:Subscribe",),
+        update=("sns:SetSubscriptionAttributes",),
+        delete=("sns:Unsubscribe",),
+    ),
+    "aws_cloudwatch_metric_alarm": Actions(
+        scope=("cloudwatch:alarm",),
+        read=("cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"),
+        create=("cloudwatch:PutMetricAlarm",),
+        delete=("cloudwatch:DeleteAlarms",),
+        tag=("cloudwatch:TagResource", "cloudwatch:UntagResource"),
+    ),
+    "aws_cloudwatch_dashboard": Actions(
+        scope=("cloudwatch:dashboard",),
+        read=("cloudwatch:GetDashboard",),
+        create=("cloudwatch:PutDashboard",),
+        delete=("cloudwatch:DeleteDashboards",),
+    ),
     # --- the optional state stack -------------------------------------------------------
     "aws_s3_bucket": Actions(
         scope=("s3:state-bucket",),
@@ -330,6 +379,7 @@ UNSCOPED: frozenset[str] = frozenset({
     "kms:CreateKey", "kms:ListAliases", "kms:ListKeys",
     "logs:DescribeLogGroups",
     "rds:DescribeDBEngineVersions", "rds:DescribeOrderableDBInstanceOptions",
+    "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:Unsubscribe",
     "sts:GetCallerIdentity",
 })
 

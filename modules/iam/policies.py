@@ -46,6 +46,7 @@ DEPLOY_DOCUMENTS = {
     "deploy-network": ("ec2",),
     "deploy-database": ("rds", "logs", "secretsmanager"),
     "deploy-keys": ("kms",),
+    "deploy-monitoring": ("cloudwatch", "sns"),
     "deploy-identity": ("iam", "sts"),
     "deploy-state": ("s3", "dynamodb"),
 }

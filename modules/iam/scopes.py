@@ -164,6 +164,24 @@ class Scopes:
         # RDS names the secret it manages `rds!cluster-<uuid>`.
         return Scope((self.arn("secretsmanager", "secret:rds!cluster-*"),))
 
+    def _rds_pg(self, _: Any) -> Scope:
+        return Scope((self.arn("rds", f"pg:{self.name}-*"),))
+
+    def _rds_es(self, _: Any) -> Scope:
+        return Scope((self.arn("rds", f"es:{self.name}-*"),))
+
+    # --- monitoring -------------------------------------------------------------------------
+
+    def _sns_topic(self, _: Any) -> Scope:
+        return Scope((self.arn("sns", f"{self.name}-*"),))
+
+    def _cloudwatch_alarm(self, _: Any) -> Scope:
+        return Scope((self.arn("cloudwatch", f"alarm:{self.name}-*"),))
+
+    def _cloudwatch_dashboard(self, _: Any) -> Scope:
+        # Dashboards are global: no region in their ARN.
+        return Scope((self.arn("cloudwatch", f"dashboard/{self.name}-*", region=False),))
+
     # --- state ----------------------------------------------------------------------------
 
     def _s3_state_bucket(self, _: Any) -> Scope:

@@ -46,6 +46,8 @@ WATCHED_SECRET_LABELS = {"operator.keycloak.org/component": "watched-secret"}
 #: planning): prefixed to an ephemeral resource's argument, it makes Terraform defer
 #: opening that resource to the apply ("Configuration unknown, deferring...").
 APPLY_TIME_ONLY = "${substr(timestamp(), 0, 0)}"
+#: The Terraform versions that know write-only attributes (`data_wo`).
+WRITE_ONLY_TERRAFORM = ">= 1.11.0"
 #: The ephemeral resource type that reads a secret's value.
 SECRET_VALUE_TYPE = "aws_secretsmanager_secret_version"
 
@@ -97,8 +99,12 @@ class KeycloakDbSecret(Construct):
                    f'if contains(v.version_stages, "AWSCURRENT")])')
         # The value, read while applying only. cdktf 0.21 has no ephemeral resources: the
         # block is written into the stack's JSON as Terraform's own syntax has it.
+        # Write-only attributes need Terraform 1.11: older ones stop with this, not with an
+        # unknown argument.
+        stack = TerraformStack.of(self)
+        stack.add_override("terraform.required_version", WRITE_ONLY_TERRAFORM)
         ephemeral = f"{self.node.id}_master-secret"
-        TerraformStack.of(self).add_override(
+        stack.add_override(
             f"ephemeral.{SECRET_VALUE_TYPE}.{ephemeral}",
             {"secret_id": f"{APPLY_TIME_ONLY}{master_secret_arn}", "version_stage": "AWSCURRENT"},
         )
