@@ -211,12 +211,14 @@ RESOURCES: dict[str, Actions] = {
     # snapshot with the caller's permissions (`secretsmanager:*Secret` rows below).
     "aws_rds_cluster": Actions(
         scope=("rds:cluster", "rds:subgrp", "rds:cluster-pg", "rds:cluster-snapshot", "rds:restore-source",
-               "rds:global-cluster", "kms:key-use", "secretsmanager:master-secret"),
+               "rds:global-cluster", "kms:key-use", "secretsmanager:master-secret", "iam:rds-service-role"),
         # The provider reads whether the cluster belongs to a global cluster.
         read=("rds:DescribeDBClusters", "rds:ListTagsForResource", "rds:DescribeGlobalClusters"),
         create=("rds:CreateDBCluster", "rds:RestoreDBClusterFromSnapshot", "rds:RestoreDBClusterToPointInTime",
                 "kms:CreateGrant", "kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt",
-                "secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:RotateSecret"),
+                "secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:RotateSecret",
+                # The account's first RDS cluster creates RDS's service-linked role.
+                "iam:CreateServiceLinkedRole"),
         update=("rds:ModifyDBCluster",),
         delete=("rds:DeleteDBCluster", "rds:CreateDBClusterSnapshot", "secretsmanager:DeleteSecret"),
         tag=_RDS_TAGS,

@@ -38,6 +38,7 @@ ONLY_ON = {
     "iam:PassRole": "iam:passed-role",
     "iam:AttachRolePolicy": "iam:role-with-policy",
     "iam:DetachRolePolicy": "iam:role-with-policy",
+    "iam:CreateServiceLinkedRole": "iam:rds-service-role",
 }
 #: Actions that must request the deployment tag (`aws:RequestTag`).
 REQUEST_TAGGED = frozenset({"kms:CreateKey"})

@@ -91,6 +91,10 @@ class Scopes:
         return Scope((self.arn("iam", f"role/{self.name}-*", region=False),),
                      {"ArnEquals": {"iam:PolicyARN": policies}})
 
+    def _iam_rds_service_role(self, _: Any) -> Scope:
+        return Scope((self.arn("iam", "role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS", region=False),),
+                     {"StringEquals": {"iam:AWSServiceName": ["rds.amazonaws.com"]}})
+
     def _iam_oidc_provider(self, _: Any) -> Scope:
         issuers = sorted({naming.issuer_host_path(str(r.oidc_issuer)) for r in self.config.rosa_clusters
                           if r.oidc_issuer})
