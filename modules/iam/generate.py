@@ -20,7 +20,7 @@ from typing import Any
 from modules.config import ConfigError, DeploymentConfig, parse_config
 from modules.iam import commands
 from modules.iam.github import deploy_role_name, plan_role_name, roles_terraform
-from modules.iam.policies import Derived, deploy_documents
+from modules.iam.policies import Derived, Grants, deploy_documents
 from modules.iam.scopes import Scopes
 
 #: Every `keycloak.credentials` mode; the config's own first.
@@ -71,16 +71,21 @@ def derive(config: DeploymentConfig, stacks_by_mode: Mapping[str, Mapping[str, M
 
 
 def documents(config: DeploymentConfig, derived: Derived, *, account: str = "*") -> dict[str, dict[str, Any]]:
-    """{file stem: policy document} of every role and command."""
-    found = {**deploy_documents(derived.deploy), "plan": derived.plan.document()}
-    for role_arn, grants in sorted(derived.rosa_roles.items()):
-        clusters = [r.name for r in config.rosa_clusters if r.role_arn == role_arn]
-        found[f"rosa-account-{clusters[0]}"] = grants.document()
+    """{file stem: policy document} of every role and command. The deploy role runs
+    `make preflight` first (deploy.yml): its documents hold the preflight's reads too."""
     scopes = Scopes(config, region=config.aurora.region, account=account)
     role_arns = sorted({r.role_arn for r in config.rosa_clusters if r.role_arn})
     state_objects, lock_table = commands.state_arns(scopes)
     bucket = config.state.s3_settings.bucket if config.state.backend == "s3" else None
-    found["preflight"] = commands.preflight(scopes, state_bucket=bucket, role_arns=role_arns).document()
+    preflight = commands.preflight(scopes, state_bucket=bucket, role_arns=role_arns)
+    deploy = Grants()
+    deploy.merge(derived.deploy)
+    deploy.merge(preflight)
+    found = {**deploy_documents(deploy), "plan": derived.plan.document()}
+    for role_arn, grants in sorted(derived.rosa_roles.items()):
+        clusters = [r.name for r in config.rosa_clusters if r.role_arn == role_arn]
+        found[f"rosa-account-{clusters[0]}"] = grants.document()
+    found["preflight"] = preflight.document()
     found["find-vpc"] = commands.find_vpc(role_arns).document()
     found["recover"] = commands.recover(scopes, name=config.aurora.name, state_objects=state_objects,
                                         lock_table=lock_table, role_arns=role_arns).document()

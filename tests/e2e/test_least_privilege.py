@@ -241,8 +241,10 @@ def test_copy_mode_reads_the_secret_while_applying_never_while_planning(world: W
     assert value["Parameter"]["Value"] == json.loads(stored)["password"]
 
 
-def test_preflight_with_its_policy(world: World) -> None:
-    result = world.command("preflight", "modules.preflight")
+@pytest.mark.parametrize("user", ["preflight", "deployer"])
+def test_preflight_with_its_policy(world: World, user: str) -> None:
+    # deploy.yml runs `make preflight` with the deploy role before `make deploy`.
+    result = world.command(user, "modules.preflight")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "checks passed" in result.stdout
 
