@@ -1,7 +1,7 @@
 """The IAM policy documents of a deployment, generated from its synthesized stacks and the
 table in `actions.py`:
 
-* `deploy-*`: the deploy role (`AWS_DEPLOY_ROLE_ARN`, `make deploy` and `make destroy`):
+* `deploy-*`: the deploy role (`AWS_DEPLOY_ROLE_ARN`: `make preflight`, `make deploy`, `make destroy`):
   create, read, update, delete, tag and import what every AWS stack holds, in the
   deployment's own account; write and read the state. Split by service into documents
   that each fit a managed policy (6,144 characters).
@@ -26,7 +26,7 @@ from typing import Any
 
 from modules.config import DeploymentConfig
 from modules.iam import actions as table
-from modules.iam.scopes import Scope, Scopes, deployment_tag, partition
+from modules.iam.scopes import Scopes, deployment_tag, partition
 from modules.iam.stacks import Use, backend, remote_states, uses
 
 VERSION = "2012-10-17"
