@@ -24,7 +24,7 @@ endif
 # and points Terraform at that mirror; without it Terraform uses the public registry.
 RUN := pipenv run python -m modules.run
 
-.PHONY: help version install synth plan preflight find-vpc test test-unit test-e2e lint scan render outputs deploy destroy recover bench docs golden topology-png clean
+.PHONY: help version install synth plan preflight find-vpc iam-policies test test-unit test-e2e lint scan render outputs deploy destroy recover bench docs golden topology-png clean
 
 help:
 	@echo "Every target uses the config named by \$$KEYCLOAK_AURORA_CONFIG (export it once) or CONFIG=<file>;"
@@ -32,6 +32,7 @@ help:
 	@echo "make synth     synthesize every stack into cdktf.out/"
 	@echo "make preflight read-only checks against AWS of \$$CONFIG before deploying (a table; exit 1 on any failure)"
 	@echo "make find-vpc  the VPC id of a ROSA cluster: REGION=... NODE=<worker DNS name> or CLUSTER_ID=... [TAG=...] [ROLE_ARN=...]"
+	@echo "make iam-policies  the least-privilege IAM policies of \$$CONFIG into iam-policies/ (ACCOUNT=<id> to name it)"
 	@echo "make test      run every test: unit, terraform validate, end to end against moto"
 	@echo "make test-unit run the fast tests only (no moto, no deploy, no Chromium)"
 	@echo "make lint      zizmor (offline) and shellcheck over the workflows and shell scripts"
@@ -81,6 +82,13 @@ find-vpc: .venv/.synced
 	pipenv run python -m modules.peering.find_vpc $(if $(REGION),--region '$(REGION)') \
 	  $(if $(NODE),--node '$(NODE)') $(if $(CLUSTER_ID),--cluster-id '$(CLUSTER_ID)') $(if $(TAG),--tag '$(TAG)') \
 	  $(if $(ROLE_ARN),--role-arn '$(ROLE_ARN)')
+
+# The IAM policies of the deploy and plan roles, the ROSA-account role and the boto3
+# commands, generated from the stacks of $CONFIG in every keycloak.credentials mode, and
+# iam-policies/roles.tf.json creating the workflows' roles (docs/security.md).
+ACCOUNT ?=
+iam-policies: .venv/.synced
+	pipenv run python -m modules.iam --out-dir iam-policies $(if $(ACCOUNT),--account '$(ACCOUNT)')
 
 # Tests run in parallel: the unit tests spread over the workers; each end-to-end world (the
 # main deployment, and each scenario with a moto server of its own) stays on one worker

@@ -26,7 +26,7 @@ from cdktf_cdktf_provider_aws.data_aws_instance import DataAwsInstance, DataAwsI
 from cdktf_cdktf_provider_aws.data_aws_instances import DataAwsInstances, DataAwsInstancesFilter
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.data_aws_route_tables import DataAwsRouteTables, DataAwsRouteTablesFilter
-from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret_version import DataAwsSecretsmanagerSecretVersion
+from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret_versions import DataAwsSecretsmanagerSecretVersions
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.data_aws_vpcs import DataAwsVpcs, DataAwsVpcsFilter
@@ -116,7 +116,7 @@ __all__ = [
     "DataAwsPartition",
     "DataAwsRouteTables",
     "DataAwsRouteTablesFilter",
-    "DataAwsSecretsmanagerSecretVersion",
+    "DataAwsSecretsmanagerSecretVersions",
     "DataAwsSubnet",
     "DataAwsVpc",
     "DataAwsVpcs",

@@ -1,5 +1,6 @@
-"""boto3 clients for the read-only commands (`make preflight`, `make find-vpc`): one region,
-the caller's own identity or an assumed role, and the config's emulator endpoints.
+"""boto3 clients for the boto3 commands (`make preflight`, `make find-vpc`, `make recover`):
+one region, the caller's own identity or an assumed role, the config's emulator endpoints,
+and retries that survive throttling (`CLIENT_CONFIG`).
 
 Pure Python and boto3: importing it starts no Node.js process.
 """
@@ -14,8 +15,13 @@ from botocore.config import Config
 
 #: The session name an assumed role shows in CloudTrail.
 SESSION_NAME = "keycloak-aurora-readonly"
-#: Quick to give up: these commands answer in seconds or say why not.
-CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3})
+#: botocore's standard retry mode: throttling (`Throttling`, `RequestLimitExceeded`, ...),
+#: HTTP 500/502/503/504 and connection errors are retried with exponential backoff and
+#: jitter, up to 10 attempts in all (a second or so of waiting at most for the first few,
+#: capped at 20 s each); an account's API rate limits are shared with everything else
+#: that runs in it. Connecting gives up after 5 s, a reply after 30 s.
+RETRIES = {"mode": "standard", "max_attempts": 10}
+CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=30, retries=RETRIES)
 
 
 class AwsClients:

@@ -39,6 +39,15 @@ Patches:
   HTTP 500 that the SDK retries for ever (the apply hangs); real AWS restores
   it. See :func:`_patch_rds_restore_managed_password`.
 
+* Secrets Manager ``ListSecretVersionIds`` reports every version as created
+  now; AWS reports when each was created. The ``copy`` mode's Secret follows
+  the master secret's current version by its creation time. See
+  :func:`_patch_secret_version_dates`.
+
+* With IAM enforcement on, S3 ``HeadBucket`` is authorized as an action
+  ``s3:HeadBucket``, which IAM does not have; AWS authorizes it as
+  ``s3:ListBucket``. See :func:`_patch_s3_head_bucket_action`.
+
 Requests are served one at a time (:func:`_serialize_requests`): moto's
 backends are plain dicts without locks, and its threaded server once answered
 the second of two concurrent ``AuthorizeSecurityGroupIngress`` calls with
@@ -355,6 +364,39 @@ def _patch_rds_restore_managed_password() -> None:
     DBCluster.get_cfg = get_cfg  # type: ignore[method-assign]
 
 
+def _patch_secret_version_dates() -> None:
+    """``ListSecretVersionIds``: each version's own ``CreatedDate``, as AWS reports it.
+
+    moto answers ``int(time.time())`` for every version on every call, so anything that
+    follows the current version by its creation time (the ``copy`` mode's
+    ``data_wo_revision``) would see a new version on every plan.
+    """
+    import json
+
+    from moto.secretsmanager.models import SecretsManagerBackend
+
+    original = SecretsManagerBackend.list_secret_version_ids
+
+    def list_secret_version_ids(self: SecretsManagerBackend, secret_id: str) -> str:
+        answer = json.loads(original(self, secret_id))
+        versions = self.secrets[secret_id].versions
+        for version in answer["Versions"]:
+            created = versions.get(version["VersionId"], {}).get("createdate")
+            if created is not None:
+                version["CreatedDate"] = created
+        return json.dumps(answer)
+
+    SecretsManagerBackend.list_secret_version_ids = list_secret_version_ids  # type: ignore[method-assign]
+
+
+def _patch_s3_head_bucket_action() -> None:
+    """Authorize ``HeadBucket`` as ``s3:ListBucket``, as AWS does (``make preflight``'s
+    bucket check runs it; its policy grants ``s3:ListBucket``)."""
+    from moto.s3.responses import ACTION_MAP
+
+    ACTION_MAP["BUCKET"]["HEAD"]["DEFAULT"] = "ListBucket"
+
+
 def _owned_by_a_service(secret) -> bool:  # type: ignore[no-untyped-def]
     """Whether a secret is managed by an AWS service (RDS sets this tag on its secrets)."""
     return any(t.get("Key") == "aws:secretsmanager:owningService" for t in (secret.tags or []))
@@ -371,6 +413,8 @@ def apply_patches() -> None:
     _patch_rds_subnet_group_names()
     _patch_rds_managed_password_kept()
     _patch_rds_restore_managed_password()
+    _patch_secret_version_dates()
+    _patch_s3_head_bucket_action()
 
 
 def _hold(hold_dir: Path, body: list[bytes]) -> None:

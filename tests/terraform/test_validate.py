@@ -54,3 +54,19 @@ def test_terraform_validate(config: Path, stack: str, synthesized: dict[Path, Pa
     terraform(["init", "-backend=false", "-input=false"], cwd=stack_dir, env=terraform_env)
     result = terraform(["validate", "-json"], cwd=stack_dir, env=terraform_env)
     assert '"valid": true' in result.stdout, result.stdout
+
+
+def test_the_workflow_roles_configuration_validates(tmp_path: Path, terraform_env: dict[str, str]) -> None:
+    """`iam-policies/roles.tf.json` (`make iam-policies`) is a valid Terraform configuration."""
+    import json
+
+    import yaml
+
+    from modules.iam.generate import generate
+    from tests.conftest import EXAMPLE_CONFIG
+
+    roles = generate(yaml.safe_load(EXAMPLE_CONFIG.read_text())).roles
+    (tmp_path / "roles.tf.json").write_text(json.dumps(roles))
+    terraform(["init", "-input=false"], cwd=tmp_path, env=terraform_env)
+    result = terraform(["validate", "-json"], cwd=tmp_path, env=terraform_env)
+    assert '"valid": true' in result.stdout, result.stdout

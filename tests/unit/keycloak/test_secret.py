@@ -28,21 +28,40 @@ def secret(*, keycloak: dict[str, Any] | None = None, **aurora: Any) -> dict[str
     return construct_json(build)
 
 
-def test_copy_reads_the_rds_managed_secret_at_apply_time() -> None:
+def test_copy_reads_the_rds_managed_secret_while_applying_only() -> None:
+    # GIVEN copy mode with the RDS-managed secret WHEN synthesized
+    from modules.keycloak.secret import APPLY_TIME_ONLY
+
     stack = secret()
-    (version_id, version), = data_sources(stack, "aws_secretsmanager_secret_version").items()
-    assert version["secret_id"] == SECRET_ARN
+    # THEN no data source reads the value: an ephemeral resource does, with a secret id
+    # Terraform knows only at apply, so a plan never opens it
+    assert data_sources(stack, "aws_secretsmanager_secret_version") == {}
+    (name, ephemeral), = stack["ephemeral"]["aws_secretsmanager_secret_version"].items()
+    assert ephemeral == {"secret_id": f"{APPLY_TIME_ONLY}{SECRET_ARN}", "version_stage": "AWSCURRENT"}
+    assert APPLY_TIME_ONLY == "${substr(timestamp(), 0, 0)}"
     body = only(stack, "kubernetes_secret_v1")
     assert body["metadata"] == {
         "name": "keycloak-db-secret",
         "namespace": "keycloak",
         "labels": {"operator.keycloak.org/component": "watched-secret"},
     }
+    # AND the values go to write-only data: in no plan and no state
+    assert "data" not in body
     for key in ("username", "password"):
-        assert body["data"][key] == (
-            f"${{jsondecode(data.aws_secretsmanager_secret_version.{version_id}.secret_string).{key}}}"
+        assert body["data_wo"][key] == (
+            f"${{jsondecode(ephemeral.aws_secretsmanager_secret_version.{name}.secret_string).{key}}}"
         )
+    # AND the revision follows the secret's current version (ids and dates, no value)
+    (versions_id, versions), = data_sources(stack, "aws_secretsmanager_secret_versions").items()
+    assert versions["secret_id"] == SECRET_ARN
+    assert body["data_wo_revision"] == (
+        '${parseint(formatdate("YYYYMMDDhhmmss", one([for v in '
+        f'data.aws_secretsmanager_secret_versions.{versions_id}.versions : v.created_time if '
+        'contains(v.version_stages, "AWSCURRENT")])), 10)}'
+    )
     assert "variable" not in stack
+    # AND Terraform before 1.11 (no write-only attributes) refuses the stack up front
+    assert stack["terraform"]["required_version"] == ">= 1.11.0"
 
 
 def test_copy_with_a_variable_password_takes_the_same_variable_as_the_aurora_stack() -> None:

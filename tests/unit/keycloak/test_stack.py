@@ -22,7 +22,7 @@ from tests.conftest import Synth, by_path, only, resources, synth_stacks
 
 REMOTE = "${data.terraform_remote_state.aurora-outputs.outputs"
 ACCESS = "${data.terraform_remote_state.access-outputs.outputs"
-SECRET_VERSION = "data.aws_secretsmanager_secret_version.db-secret_master-secret_D78B4C0D"
+SECRET_VERSION = "ephemeral.aws_secretsmanager_secret_version.db-secret_master-secret"
 
 # Terraform addresses are an API: renaming a construct id replaces the resource.
 COPY_ADDRESSES = {"kubernetes_secret_v1.db-secret_E653DB88"}
@@ -296,10 +296,15 @@ def test_copy_mode_addresses_are_stable(copied: dict[str, Any]) -> None:
     assert addresses(copied) == COPY_ADDRESSES
 
 
-def test_copy_mode_reads_the_master_secret_named_by_the_aurora_output(copied: dict[str, Any]) -> None:
-    version = only({"resource": copied["data"]}, "aws_secretsmanager_secret_version")
-    assert version == {**version, "secret_id": f"{REMOTE}.master_secret_arn}}"}
+def test_copy_mode_reads_the_master_secret_named_by_the_aurora_output_while_applying(copied: dict[str, Any]) -> None:
+    from modules.keycloak.secret import APPLY_TIME_ONLY
+
+    assert "aws_secretsmanager_secret_version" not in copied["data"]
+    version = copied["ephemeral"]["aws_secretsmanager_secret_version"]["db-secret_master-secret"]
+    assert version == {"secret_id": f"{APPLY_TIME_ONLY}{REMOTE}.master_secret_arn}}", "version_stage": "AWSCURRENT"}
     assert "provider" not in version  # the stack's only aws provider: the Aurora region
+    versions = only({"resource": copied["data"]}, "aws_secretsmanager_secret_versions")
+    assert versions == {**versions, "secret_id": f"{REMOTE}.master_secret_arn}}"}
 
 
 def test_copy_mode_secret_holds_username_and_password_from_the_master_secret(copied: dict[str, Any]) -> None:
@@ -311,11 +316,13 @@ def test_copy_mode_secret_holds_username_and_password_from_the_master_secret(cop
         "labels": {"operator.keycloak.org/component": "watched-secret"},
     }
     assert secret["type"] == "Opaque"
-    # The values are Terraform expressions over the data source, never literal values.
-    assert secret["data"] == {
+    # Write-only expressions over the ephemeral read: never literal values, never in state.
+    assert "data" not in secret
+    assert secret["data_wo"] == {
         "username": f"${{jsondecode({SECRET_VERSION}.secret_string).username}}",
         "password": f"${{jsondecode({SECRET_VERSION}.secret_string).password}}",
     }
+    assert "AWSCURRENT" in secret["data_wo_revision"]
 
 
 def test_copy_mode_uses_the_configured_names(synth: Synth, config_data: dict[str, Any]) -> None:
