@@ -65,11 +65,27 @@ def drift() -> dict[str, Any]:
     return load("drift.yml")
 
 
-WORKFLOW_FILES = ["plan.yml", "deploy.yml", "drift.yml"]
+WORKFLOW_FILES = ["plan.yml", "deploy.yml", "drift.yml", "test.yml"]
 
 
 def test_these_are_all_the_workflows() -> None:
     assert sorted(p.name for p in WORKFLOWS.glob("*.y*ml")) == sorted(WORKFLOW_FILES)
+
+
+def test_the_test_workflow_runs_ci_run_without_secrets_or_cloud_access() -> None:
+    # GIVEN test.yml: the project's own tests, which need no AWS account
+    text = (WORKFLOWS / "test.yml").read_text()
+    workflow = load("test.yml")
+    # THEN pull requests run the fast suite, main, the nightly schedule and a manual run the whole one
+    unit, full = workflow["jobs"]["unit"], workflow["jobs"]["full"]
+    assert unit["steps"][-1]["run"] == "bash .ci/run test-unit"
+    assert full["steps"][-1]["run"] == "bash .ci/run test"
+    assert "pull_request" in unit["if"] and "pull_request" in full["if"] and "!=" in full["if"]
+    assert {"pull_request", "push", "schedule", "workflow_dispatch"} <= set(triggers(workflow))
+    # AND nothing in it can reach a secret or a cloud: no secrets, no OIDC token
+    assert "secrets." not in text and "id-token" not in text
+    # AND both run in Debian 12 with Python 3.11, as the tests are developed
+    assert unit["container"] == full["container"] == "python:3.11-bookworm"
 
 
 @pytest.mark.parametrize("name", WORKFLOW_FILES)
