@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 
 from modules.aws.clients import CLIENT_CONFIG
@@ -50,8 +51,11 @@ def run(d: Deployment, proxy: ThrottlingProxy, *argv: str) -> tuple[subprocess.C
 
 def test_retries_outlast_the_proxy() -> None:
     # Ten attempts: far more than the proxy's one in three needs, as AWS's throttling of a
-    # busy account may.
-    assert CLIENT_CONFIG.retries == {"mode": "standard", "max_attempts": 10}
+    # busy account may. Asked of a client, as botocore rewrites the config's dict in place
+    # ("max_attempts": 10 retries become "total_max_attempts": 11) once any client used it.
+    client = boto3.client("sts", region_name="eu-west-1", config=CLIENT_CONFIG,
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 11}
 
 
 def test_find_vpc_through_throttling(world) -> None:
