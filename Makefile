@@ -96,7 +96,7 @@ iam-policies: .venv/.synced
 TEST_WORKERS ?= 3
 
 test: install
-	pipenv run pytest -n $(TEST_WORKERS) --dist loadgroup
+	pipenv run pytest -n $(TEST_WORKERS) --dist loadgroup --durations=40
 
 test-unit: .venv/.synced
 	pipenv run pytest -n $(TEST_WORKERS) --dist loadgroup -m "not e2e and not render"
