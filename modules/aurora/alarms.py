@@ -183,8 +183,3 @@ class AuroraAlarms(Construct):
                 alarm_actions=[topic_arn],
                 ok_actions=[topic_arn],
             )
-
-    def threshold(self, key: str) -> Number | None:
-        """The threshold of alarm `key` as a reference to it, None if it is not in the set."""
-        alarm = self.alarms.get(key)
-        return alarm.threshold if alarm is not None else None

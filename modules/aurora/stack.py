@@ -15,7 +15,7 @@ from modules.aurora.notifications import AlarmTopic
 from modules.aws.kms_key import CustomerManagedKey
 from modules.aws.provider import aws_provider
 from modules.aws.tagging import tag_resources
-from modules.config import DeploymentConfig
+from modules.config import AuroraSpec, DeploymentConfig
 from modules.naming import AURORA_STACK_ID
 from modules.state.backend import configure_state
 
@@ -80,7 +80,7 @@ class AuroraStack(TerraformStack):
         # (last: it tags the resources created above).
         tag_resources(self, deployment=spec.name, defaults=spec.tags, markers={"AuroraCluster": spec.name})
 
-    def _watch(self, spec, kms_key_arn: str) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    def _watch(self, spec: AuroraSpec, kms_key_arn: str) -> dict[str, tuple[str, str]]:
         """Alarms, their topic and RDS events (unless `aurora.alarms: false`) and the dashboard
         (unless `aurora.dashboard: false`); returns the outputs they add."""
         outputs: dict[str, tuple[str, str]] = {}
@@ -108,13 +108,12 @@ class AuroraStack(TerraformStack):
             )
             outputs["alarm_topic_arn"] = (topic.topic_arn, "SNS topic the alarms and RDS events notify.")
         if spec.dashboard:
-            keys = ("writer-cpu", "writer-connections", "reader-replica-lag", "writer-memory")
             body = dashboard_body(
                 spec,
                 max_connections=capacity.max_connections,
                 vcpus=capacity.vcpus,
                 alarm_arns=[alarm.arn for alarm in alarms.alarms.values()] if alarms else [],
-                thresholds={key: alarms.threshold(key) for key in keys} if alarms else {},
+                thresholds={key: alarm.threshold for key, alarm in alarms.alarms.items()} if alarms else {},
             )
             dashboard(self, "dashboard", spec=spec, body=body)
             url = naming.dashboard_url(spec.region, naming.dashboard_name(spec.name, spec.region))
