@@ -139,6 +139,12 @@ def kms_alias(key_name: str) -> str:
     return f"alias/{key_name}"
 
 
+#: The services that publish to the alarm topic: CloudWatch alarms and RDS event
+#: subscriptions. An encrypted topic's key must let them use it (`modules.aws.kms_key`;
+#: `make preflight` checks a key the config brings).
+NOTIFYING_SERVICES = ("cloudwatch.amazonaws.com", "events.rds.amazonaws.com")
+
+
 def alarm_topic_name(cluster_name: str) -> str:
     """`<name>-alarms`: the SNS topic alarms and RDS events go to (unless the config names one)."""
     return f"{cluster_name}-alarms"

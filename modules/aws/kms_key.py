@@ -14,20 +14,17 @@ import json
 
 from constructs import Construct
 
-from modules.naming import kms_alias
+from modules.naming import NOTIFYING_SERVICES, kms_alias
 from modules.providers import DataAwsCallerIdentity, DataAwsPartition, KmsAlias, KmsKey
-
-#: The services that publish to the alarm topic (CloudWatch alarms, RDS event
-#: subscriptions). Publishing to an encrypted topic, the publisher needs a data key of the
-#: topic's KMS key (SNS developer guide, "Enable compatibility between event sources from
-#: AWS services and encrypted topics"); without these grants SNS drops every message
-#: silently.
-NOTIFYING_SERVICES = ("cloudwatch.amazonaws.com", "events.rds.amazonaws.com")
 
 
 def notifying_services_statement() -> dict[str, object]:
-    """The key policy statement letting `NOTIFYING_SERVICES` publish to a topic encrypted
-    with the key: what a key brought with `aurora.kms_key_arn` needs too (docs/security.md).
+    """The key policy statement letting `NOTIFYING_SERVICES` (CloudWatch alarms, RDS event
+    subscriptions) publish to a topic encrypted with the key. A publisher to an encrypted
+    topic needs a data key of the topic's KMS key (SNS developer guide, "Enable
+    compatibility between event sources from AWS services and encrypted topics"); without
+    the grant SNS drops every message silently. A key brought with `aurora.kms_key_arn`
+    needs the same statement (docs/security.md).
     Unconditioned, as SNS documents it: the services act only through topics whose own
     policy lets them publish, and the alarm topic's lets this account's alarms and events
     only (the default topic policy)."""

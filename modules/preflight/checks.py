@@ -16,9 +16,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from modules.aws.kms_key import NOTIFYING_SERVICES
 from modules.config import DeploymentConfig, RosaClusterSpec
-from modules.naming import WEB_IDENTITY_AUDIENCE, issuer_host_path
+from modules.naming import NOTIFYING_SERVICES, WEB_IDENTITY_AUDIENCE, issuer_host_path
 from modules.peering import cidr, messages
 from modules.peering.vpc_lookup import RosaVpc, VpcNotFound, find_rosa_vpc, selected_route_tables
 from modules.preflight.context import Context, Identity, Result, Status, attempt

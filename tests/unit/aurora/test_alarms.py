@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from modules.aurora.alarms import watches
-from modules.aws.kms_key import NOTIFYING_SERVICES
 from modules.config import AuroraSpec
+from modules.naming import NOTIFYING_SERVICES
 from modules.config.model import AlarmThresholds
 from tests.conftest import AURORA_DATA, ROOT, Synth, data_sources, only, resources
 
