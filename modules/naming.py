@@ -105,6 +105,17 @@ def cluster_parameter_group_name(cluster_name: str, engine_major: int) -> str:
     return f"{cluster_name}-aurora-postgresql{engine_major}"
 
 
+def instance_parameter_group_name(cluster_name: str, engine_major: int) -> str:
+    """`<name>-instance-aurora-postgresql<major>`: the instance parameter group, made only
+    when `aurora.instance_parameters` names any parameter."""
+    return f"{cluster_name}-instance-aurora-postgresql{engine_major}"
+
+
+def default_instance_parameter_group_name(engine_major: int) -> str:
+    """`default.aurora-postgresql<major>`: RDS's own instance parameter group of a major."""
+    return f"default.aurora-postgresql{engine_major}"
+
+
 def postgresql_log_group(cluster_name: str) -> str:
     """The log group RDS exports PostgreSQL logs to (created by us, encrypted)."""
     return f"/aws/rds/cluster/{cluster_name}/postgresql"
@@ -126,6 +137,42 @@ def monitoring_role_name(cluster_name: str) -> str:
 def kms_alias(key_name: str) -> str:
     """`alias/<name>` of a customer-managed key."""
     return f"alias/{key_name}"
+
+
+#: The services that publish to the alarm topic: CloudWatch alarms and RDS event
+#: subscriptions. An encrypted topic's key must let them use it (`modules.aws.kms_key`;
+#: `make preflight` checks a key the config brings).
+NOTIFYING_SERVICES = ("cloudwatch.amazonaws.com", "events.rds.amazonaws.com")
+
+
+def alarm_topic_name(cluster_name: str) -> str:
+    """`<name>-alarms`: the SNS topic alarms and RDS events go to (unless the config names one)."""
+    return f"{cluster_name}-alarms"
+
+
+def event_subscription_name(cluster_name: str, source: str) -> str:
+    """`<name>-cluster-events`, `<name>-instance-events`: the RDS event subscriptions."""
+    return f"{cluster_name}-{source}-events"
+
+
+def dashboard_name(cluster_name: str, region: str) -> str:
+    """`<name>-<region>`: the CloudWatch dashboard. Dashboard names are unique per account,
+    not per Region, and a cluster identifier only per Region."""
+    return f"{cluster_name}-{region}"
+
+
+def console_host(region: str) -> str:
+    """The AWS console's host name for `region` (China and GovCloud have their own)."""
+    if region.startswith("cn-"):
+        return f"{region}.console.amazonaws.cn"
+    if region.startswith("us-gov-"):
+        return f"{region}.console.amazonaws-us-gov.com"
+    return f"{region}.console.aws.amazon.com"
+
+
+def dashboard_url(region: str, name: str) -> str:
+    """The console link of CloudWatch dashboard `name` in `region`."""
+    return f"https://{console_host(region)}/cloudwatch/home?region={region}#dashboards/dashboard/{name}"
 
 
 def supports_performance_insights(instance_class: str) -> bool:

@@ -18,8 +18,11 @@ resource, so importing those modules stays cheap; ``from modules.providers impor
 
 import importlib
 
+from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_ec2_instance_type import DataAwsEc2InstanceType
 from cdktf_cdktf_provider_aws.data_aws_iam_openid_connect_provider import DataAwsIamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
 from cdktf_cdktf_provider_aws.data_aws_instance import DataAwsInstance, DataAwsInstanceFilter
@@ -30,6 +33,7 @@ from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret_versions import Dat
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.data_aws_vpcs import DataAwsVpcs, DataAwsVpcsFilter
+from cdktf_cdktf_provider_aws.db_event_subscription import DbEventSubscription
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
@@ -41,12 +45,16 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderEndpoints
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
-from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import RdsClusterParameterGroup
+from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
+    RdsClusterParameterGroup,
+    RdsClusterParameterGroupParameter,
+)
 from cdktf_cdktf_provider_aws.route import Route
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
 from cdktf_cdktf_provider_aws.secretsmanager_secret_rotation import SecretsmanagerSecretRotation
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from cdktf_cdktf_provider_aws.vpc_peering_connection import VpcPeeringConnection
@@ -61,6 +69,9 @@ from cdktf_cdktf_provider_kubernetes.service_account_v1 import ServiceAccountV1
 
 #: Submodule -> its names that are imported on first access (see the docstring).
 _ON_DEMAND_BY_SUBMODULE: dict[str, tuple[str, ...]] = {
+    # aurora.instance_parameters and aurora.alarms.emails.
+    "cdktf_cdktf_provider_aws.db_parameter_group": ("DbParameterGroup", "DbParameterGroupParameter"),
+    "cdktf_cdktf_provider_aws.sns_topic_subscription": ("SnsTopicSubscription",),
     # The state bootstrap stack (state.bootstrap).
     "cdktf_cdktf_provider_aws.dynamodb_table": ("DynamodbTable",),
     "cdktf_cdktf_provider_aws.s3_bucket": ("S3Bucket",),
@@ -104,9 +115,12 @@ __all__ = [
     "AwsProvider",
     "AwsProviderAssumeRole",
     "AwsProviderEndpoints",
+    "CloudwatchDashboard",
     "CloudwatchLogGroup",
+    "CloudwatchMetricAlarm",
     "ConfigMapV1",
     "DataAwsCallerIdentity",
+    "DataAwsEc2InstanceType",
     "DataAwsIamOpenidConnectProvider",
     "DataAwsIamPolicyDocument",
     "DataAwsInstance",
@@ -121,6 +135,9 @@ __all__ = [
     "DataAwsVpc",
     "DataAwsVpcs",
     "DataAwsVpcsFilter",
+    "DbEventSubscription",
+    "DbParameterGroup",
+    "DbParameterGroupParameter",
     "DbSubnetGroup",
     "DefaultSecurityGroup",
     "DynamodbTable",
@@ -136,6 +153,7 @@ __all__ = [
     "RdsCluster",
     "RdsClusterInstance",
     "RdsClusterParameterGroup",
+    "RdsClusterParameterGroupParameter",
     "Route",
     "RouteTable",
     "RouteTableAssociation",
@@ -154,6 +172,8 @@ __all__ = [
     "SecretsmanagerSecretRotation",
     "SecurityGroup",
     "ServiceAccountV1",
+    "SnsTopic",
+    "SnsTopicSubscription",
     "Subnet",
     "Vpc",
     "VpcPeeringConnection",

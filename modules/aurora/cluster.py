@@ -9,10 +9,14 @@ Secrets Manager.
 Construct ids are Terraform addresses: `cluster`, `writer`, `reader-1`, `reader-2`, ...
 Renaming one replaces a database instance.
 
-Day 2 (README "Day 2"): a major engine upgrade is one in-place apply (the parameter group,
-named after the major, is created before the old one is deleted); instance changes roll
-(`readers_first`); every cluster created gets a final snapshot name of its own; a cluster
-can be created from a snapshot or a point in time (`restore`).
+Day 2 (docs/operations.md): a major engine upgrade is one in-place apply (the parameter
+groups, named after the major, are created before the old ones are deleted, see
+`modules.aurora.parameters`); instance changes roll (`readers_first`); every cluster
+created gets a final snapshot name of its own; a cluster can be created from a snapshot or
+a point in time (`restore`). The cluster and every instance share one maintenance window,
+and the cluster has a backup window: both fixed by the config, never chosen by AWS at
+random. With `instance_class: db.serverless` the instances are Aurora Serverless v2 and
+scale within the cluster's capacity range.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from modules import naming
 from modules.aurora.engine_version import engine_version_preconditions, number
 from modules.aurora.master_password import master_password_variable
 from modules.aurora.network import AuroraNetwork
+from modules.aurora.parameters import cluster_parameter_group, instance_parameter_group
 from modules.aws.iam import service_role
 from modules.config import AuroraSpec, PasswordMode, RestoreSpec
 from modules.providers import (
@@ -33,7 +38,6 @@ from modules.providers import (
     IamRolePolicyAttachment,
     RdsCluster,
     RdsClusterInstance,
-    RdsClusterParameterGroup,
     SecretsmanagerSecretRotation,
 )
 
@@ -76,7 +80,16 @@ class AuroraCluster(Construct):
             )
             password = {"master_password": variable.string_value}
 
-        parameters = self._parameter_group(spec)
+        parameters = cluster_parameter_group(self, spec)
+        instance_parameters = instance_parameter_group(self, spec)
+        # Every instance names its parameter group: ours, or RDS's default of the major
+        # (what RDS gives an instance that names none, so nothing changes where there is no
+        # group of ours); see `modules.aurora.parameters`.
+        instance_group_name = (
+            instance_parameters.name
+            if instance_parameters is not None
+            else naming.default_instance_parameter_group_name(spec.engine_major)
+        )
         # Created here, encrypted and with a retention, before RDS would create it bare.
         log_group = CloudwatchLogGroup(
             self,
@@ -112,7 +125,18 @@ class AuroraCluster(Construct):
             copy_tags_to_snapshot=True,
             deletion_protection=spec.deletion_protection,
             allow_major_version_upgrade=True,
+            # A major upgrade of a cluster whose instances use a custom parameter group must
+            # name the new major's group (AWS: "You must explicitly specify a new DB instance
+            # parameter group"); the provider sends it with the engine version change only.
+            db_instance_parameter_group_name=instance_parameters.name if instance_parameters is not None else None,
             apply_immediately=spec.apply_immediately,
+            preferred_maintenance_window=spec.maintenance_window,
+            preferred_backup_window=spec.backup_window,
+            serverlessv2_scaling_configuration=(
+                {"min_capacity": spec.capacity.min_capacity, "max_capacity": spec.capacity.max_capacity}
+                if spec.capacity is not None
+                else None
+            ),
             lifecycle=self._cluster_lifecycle(spec, protect, follow_aws),
             depends_on=[log_group],
             # The guide's demo has no final snapshot; Keycloak's users and credentials
@@ -145,10 +169,12 @@ class AuroraCluster(Construct):
                 db_subnet_group_name=network.subnet_group_name,
                 performance_insights_enabled=insights,
                 performance_insights_kms_key_id=kms_key_arn if insights else None,
-                performance_insights_retention_period=7 if insights else None,
+                performance_insights_retention_period=spec.performance_insights_retention_days if insights else None,
                 monitoring_interval=spec.monitoring_interval,
                 monitoring_role_arn=monitoring_role_arn,
                 copy_tags_to_snapshot=True,
+                db_parameter_group_name=instance_group_name,
+                preferred_maintenance_window=spec.maintenance_window,
                 apply_immediately=spec.apply_immediately,
                 depends_on=after or None,
                 lifecycle={
@@ -185,7 +211,9 @@ class AuroraCluster(Construct):
         # (`_readers_first_guard`), so a forgotten switch cannot make a reader the writer.
         #
         # Promotion tier 0 for the writer: should it be replaced by a reader during a
-        # failover and come back, it is the first choice to take over again. It carries
+        # failover and come back, it is the first choice to take over again. Readers are
+        # tier 1: with Serverless v2, readers in tiers 0 and 1 scale with the writer, so the
+        # one promoted by a failover already has the writer's capacity. The writer carries
         # the engine version check: Terraform decides it while planning (see
         # `modules.aurora.engine_version`), before any resource changes.
         placement = list(zip(naming.reader_ids(spec.reader_count), naming.reader_availability_zones(spec)))
@@ -265,35 +293,6 @@ class AuroraCluster(Construct):
             terraform_generator_metadata=TerraformProviderGeneratorMetadata(provider_name="terraform"),
         )
         return naming.final_snapshot_identifier(spec.name, Fn.substr(suffix.get_string_attribute("id"), 0, 8))
-
-    def _parameter_group(self, spec: AuroraSpec) -> RdsClusterParameterGroup:
-        """TLS-only connections, and statement logging that keeps data out of the logs.
-
-        Named after the engine major, so a major upgrade needs a new group (its family is
-        the major's). `create_before_destroy`: the new group is created, the cluster moves
-        to it, and the old one is deleted last; without it Terraform deletes the old group
-        first, which AWS refuses while the cluster uses it ("One or more database instances
-        are still members of this parameter group"). The description must stay the same for
-        every major: it is ForceNew too, and a new description under the same name would
-        clash with the group still in place.
-        """
-        return RdsClusterParameterGroup(
-            self,
-            "parameter-group",
-            name=naming.cluster_parameter_group_name(spec.name, spec.engine_major),
-            family=f"aurora-postgresql{spec.engine_major}",
-            description=f"Aurora {spec.name}: TLS only, DDL and slow statement logging",
-            parameter=[
-                # Refuse unencrypted connections; the AWS JDBC wrapper speaks TLS.
-                {"name": "rds.force_ssl", "value": "1"},
-                # `ddl`, not `all`: Keycloak's statements carry user data and credential
-                # hashes, which do not belong in CloudWatch.
-                {"name": "log_statement", "value": "ddl"},
-                # Statements slower than a second, for tuning.
-                {"name": "log_min_duration_statement", "value": "1000"},
-            ],
-            lifecycle={"create_before_destroy": True},
-        )
 
     def _monitoring_role(self, spec: AuroraSpec) -> str:
         """The role RDS enhanced monitoring publishes OS metrics with (AWS managed policy)."""

@@ -5,22 +5,29 @@ from __future__ import annotations
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
+from modules import naming
+from modules.aurora.alarms import AuroraAlarms
+from modules.aurora.capacity import InstanceCapacity
 from modules.aurora.cluster import AuroraCluster
+from modules.aurora.dashboard import dashboard, dashboard_body
 from modules.aurora.network import AuroraNetwork
+from modules.aurora.notifications import AlarmTopic
 from modules.aws.kms_key import CustomerManagedKey
 from modules.aws.provider import aws_provider
 from modules.aws.tagging import tag_resources
-from modules.config import DeploymentConfig
+from modules.config import AuroraSpec, DeploymentConfig
 from modules.naming import AURORA_STACK_ID
 from modules.state.backend import configure_state
 
 
 class AuroraStack(TerraformStack):
-    """Everything the database needs in one state: VPC, subnets, security group, cluster.
+    """Everything the database needs in one state: VPC, subnets, security group, cluster,
+    and what watches it: alarms, the topic they and RDS events go to, the dashboard.
 
     Outputs: `writer_endpoint`, `reader_endpoint`, `port`, `jdbc_url`, `database_name`,
     `vpc_id`, `vpc_cidr`, `route_table_id`, `security_group_id`, `master_secret_arn`,
-    `cluster_resource_id` and `kms_key_arn` (what the `access-<name>` stacks grant on).
+    `cluster_resource_id` and `kms_key_arn` (what the `access-<name>` stacks grant on);
+    `alarm_topic_arn` with alarms, `dashboard_url` with the dashboard.
     """
 
     def __init__(self, scope: Construct, *, config: DeploymentConfig) -> None:
@@ -28,7 +35,9 @@ class AuroraStack(TerraformStack):
         spec = config.aurora
         configure_state(self, AURORA_STACK_ID, config)
         aws_provider(self, "aws", region=spec.region, aws=config.aws)
-        # Beyond the guide: one customer-managed key for storage, secret, insights and logs.
+        # Beyond the guide: one customer-managed key for storage, secret, insights and logs,
+        # and for the alarm topic when the deployment has its own.
+        own_topic = spec.alarms is not None and spec.alarms.topic_arn is None
         kms_key_arn = spec.kms_key_arn or CustomerManagedKey(
             self,
             "key",
@@ -37,9 +46,11 @@ class AuroraStack(TerraformStack):
             region=spec.region,
             protect=spec.deletion_protection,
             for_log_groups=True,
+            for_notifications=own_topic,
         ).arn
         self.network = AuroraNetwork(self, "network", spec=spec, kms_key_arn=kms_key_arn)
         self.cluster = AuroraCluster(self, "aurora", spec=spec, network=self.network, kms_key_arn=kms_key_arn)
+        watched = self._watch(spec, kms_key_arn)
 
         outputs = {
             "writer_endpoint": (self.cluster.writer_endpoint, "Writer (cluster) endpoint: what Keycloak connects to."),
@@ -64,9 +75,50 @@ class AuroraStack(TerraformStack):
             ),
             "kms_key_arn": (kms_key_arn, "KMS key of storage and the master secret: readers of the secret need kms:Decrypt on it."),
         }
+        outputs.update(watched)
         for name, (value, description) in outputs.items():
             TerraformOutput(self, name, value=value, description=description)
 
         # Guide: the VPC is tagged AuroraCluster=<name>; here every resource of the stack is
         # (last: it tags the resources created above).
         tag_resources(self, deployment=spec.name, defaults=spec.tags, markers={"AuroraCluster": spec.name})
+
+    def _watch(self, spec: AuroraSpec, kms_key_arn: str) -> dict[str, tuple[str, str]]:
+        """Alarms, their topic and RDS events (unless `aurora.alarms: false`) and the dashboard
+        (unless `aurora.dashboard: false`); returns the outputs they add."""
+        outputs: dict[str, tuple[str, str]] = {}
+        if spec.alarms is None and not spec.dashboard:
+            return outputs
+        capacity = InstanceCapacity(self, "capacity", spec=spec)
+        alarms = None
+        if spec.alarms is not None:
+            cluster = self.cluster
+            topic = AlarmTopic(
+                self,
+                "notifications",
+                spec=spec,
+                kms_key_arn=kms_key_arn,
+                cluster_identifier=cluster.cluster.cluster_identifier,
+                instance_identifiers=[instance.identifier for instance in (cluster.writer, *cluster.readers)],
+            )
+            alarms = AuroraAlarms(
+                self,
+                "alarms",
+                spec=spec,
+                cluster_identifier=cluster.cluster.cluster_identifier,
+                capacity=capacity,
+                topic_arn=topic.topic_arn,
+            )
+            outputs["alarm_topic_arn"] = (topic.topic_arn, "SNS topic the alarms and RDS events notify.")
+        if spec.dashboard:
+            body = dashboard_body(
+                spec,
+                max_connections=capacity.max_connections,
+                vcpus=capacity.vcpus,
+                alarm_arns=[alarm.arn for alarm in alarms.alarms.values()] if alarms else [],
+                thresholds={key: alarm.threshold for key, alarm in alarms.alarms.items()} if alarms else {},
+            )
+            dashboard(self, "dashboard", spec=spec, body=body)
+            url = naming.dashboard_url(spec.region, naming.dashboard_name(spec.name, spec.region))
+            outputs["dashboard_url"] = (url, "CloudWatch dashboard of the cluster: writer and readers, the alarms.")
+        return outputs

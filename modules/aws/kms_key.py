@@ -1,10 +1,11 @@
 """Customer-managed KMS keys (beyond the guide, which encrypts nothing).
 
 The Aurora stack's key encrypts cluster storage, the RDS-managed master secret,
-Performance Insights and the CloudWatch log groups; the state stack's key the state
-bucket and lock table. Rotation is on; the key policy leaves administration to the
-account's IAM policies and, where asked, lets CloudWatch Logs in the region use the key
-for this account's log groups.
+Performance Insights, the CloudWatch log groups and the alarm topic; the state stack's key
+the state bucket and lock table. Rotation is on; the key policy leaves administration to
+the account's IAM policies and, where asked, lets CloudWatch Logs in the region use the
+key for this account's log groups, and CloudWatch alarms and RDS events publish to a topic
+encrypted with it (`NOTIFYING_SERVICES`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,27 @@ import json
 
 from constructs import Construct
 
-from modules.naming import kms_alias
+from modules.naming import NOTIFYING_SERVICES, kms_alias
 from modules.providers import DataAwsCallerIdentity, DataAwsPartition, KmsAlias, KmsKey
+
+
+def notifying_services_statement() -> dict[str, object]:
+    """The key policy statement letting `NOTIFYING_SERVICES` (CloudWatch alarms, RDS event
+    subscriptions) publish to a topic encrypted with the key. A publisher to an encrypted
+    topic needs a data key of the topic's KMS key (SNS developer guide, "Enable
+    compatibility between event sources from AWS services and encrypted topics"); without
+    the grant SNS drops every message silently. A key brought with `aurora.kms_key_arn`
+    needs the same statement (docs/security.md).
+    Unconditioned, as SNS documents it: the services act only through topics whose own
+    policy lets them publish, and the alarm topic's lets this account's alarms and events
+    only (the default topic policy)."""
+    return {
+        "Sid": "AlarmsAndRdsEventsPublish",
+        "Effect": "Allow",
+        "Principal": {"Service": list(NOTIFYING_SERVICES)},
+        "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+        "Resource": "*",
+    }
 
 
 class CustomerManagedKey(Construct):
@@ -22,7 +42,9 @@ class CustomerManagedKey(Construct):
 
     `protect` adds `prevent_destroy` (the Aurora stack passes the cluster's
     `deletion_protection`: losing the key makes every snapshot, the final one included,
-    unreadable). `for_log_groups` lets CloudWatch Logs in `region` use it. Exposes `arn`.
+    unreadable). `for_log_groups` lets CloudWatch Logs in `region` use it; `for_notifications`
+    (default off) lets CloudWatch alarms and RDS events publish to a topic it encrypts.
+    Exposes `arn`.
     """
 
     def __init__(
@@ -35,6 +57,7 @@ class CustomerManagedKey(Construct):
         region: str,
         protect: bool,
         for_log_groups: bool,
+        for_notifications: bool = False,
     ) -> None:
         super().__init__(scope, id_)
         account = DataAwsCallerIdentity(self, "account").account_id
@@ -65,6 +88,8 @@ class CustomerManagedKey(Construct):
                     },
                 }
             )
+        if for_notifications:
+            statements.append(notifying_services_statement())
         self.key = KmsKey(
             self,
             "key",

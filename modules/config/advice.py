@@ -30,7 +30,32 @@ def _node_dns_finder_breaks_on_node_churn(config: DeploymentConfig) -> Iterator[
             )
 
 
-ADVICE: tuple[Advice, ...] = (_node_dns_finder_breaks_on_node_churn,)
+def _statement_logging_leaks_data(config: DeploymentConfig) -> Iterator[str]:
+    # This tool logs DDL only: Keycloak's other statements carry user data and credential hashes.
+    setting = config.aurora.cluster_parameters.get("log_statement")
+    if setting is not None and setting.value in ("mod", "all"):
+        yield (
+            f"aurora.cluster_parameters.log_statement = {setting.value!r}: writes Keycloak's statements, with user "
+            "data and credential hashes, to the CloudWatch log group; keep `ddl` unless you are debugging, and "
+            "for a short time"
+        )
+
+
+def _plain_connections_allowed(config: DeploymentConfig) -> Iterator[str]:
+    # Allowed while Keycloak does not verify TLS (rules refuse it otherwise), rarely wanted.
+    setting = config.aurora.cluster_parameters.get("rds.force_ssl")
+    if setting is not None and setting.value == "0":
+        yield (
+            "aurora.cluster_parameters.rds.force_ssl = '0': the database accepts unencrypted connections; "
+            "passwords and Keycloak's data then cross the peering in clear text"
+        )
+
+
+ADVICE: tuple[Advice, ...] = (
+    _node_dns_finder_breaks_on_node_churn,
+    _statement_logging_leaks_data,
+    _plain_connections_allowed,
+)
 
 
 def config_advice(config: DeploymentConfig) -> list[str]:

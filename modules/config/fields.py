@@ -23,7 +23,7 @@ DEFAULT_ENGINE_VERSION = "16.8"
 #: Services the AWS provider may be pointed at a custom endpoint for (LocalStack, moto):
 #: the provider's `endpoints` block keys that this project's stacks call.
 ENDPOINT_SERVICES = frozenset(
-    {"ec2", "rds", "s3", "sts", "iam", "kms", "secretsmanager", "dynamodb", "logs", "cloudwatch"}
+    {"ec2", "rds", "s3", "sts", "iam", "kms", "secretsmanager", "dynamodb", "logs", "cloudwatch", "sns"}
 )
 #: Of those, the ones Terraform's S3 backend accepts in its own `endpoints` block.
 BACKEND_ENDPOINT_SERVICES = frozenset({"s3", "sts", "iam", "dynamodb"})
@@ -73,7 +73,8 @@ RDS_ROLE_PREFIX = "rds"
 MASTER_USERNAME_MAX = 16
 
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
-INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+#: A provisioned class (`db.<family>.<size>`) or Aurora Serverless v2's `db.serverless`.
+INSTANCE_CLASS = re.compile(r"^db\.([a-z0-9]+\.[a-z0-9]+|serverless)$")
 ENGINE_VERSION = re.compile(r"^(\d+)\.(\d+)(\.\d+)?$")
 #: A DB cluster snapshot: its identifier (automated ones start with `rds:`) or its ARN.
 CLUSTER_SNAPSHOT = re.compile(r"^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster-snapshot:)?(rds:)?[A-Za-z][A-Za-z0-9-]{0,254}$")

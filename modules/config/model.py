@@ -13,7 +13,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from modules.config.errors import ConfigError
 from modules.config.fields import (
@@ -47,6 +47,19 @@ from modules.config.fields import (
     StackName,
     pattern,
 )
+from modules.config.tuning import (
+    DEFAULT_BACKUP_WINDOW,
+    DEFAULT_MAINTENANCE_WINDOW,
+    BackupWindow,
+    Capacity,
+    Emails,
+    MaintenanceWindow,
+    MinCapacity,
+    ParameterValue,
+    PerformanceInsightsRetention,
+    SnsTopicArn,
+    parameters,
+)
 from modules.naming import ROSA_CLUSTER_ID_TAG
 
 
@@ -58,6 +71,10 @@ def shown_default(text: str) -> dict[str, Any]:
 #: `json_schema_extra` of a field whose value may be a secret typed by mistake: its value
 #: is never repeated in an error message.
 SECRET_INPUT: dict[str, Any] = {"secret_input": True}
+
+
+#: The instance class of Aurora Serverless v2.
+SERVERLESS_CLASS = "db.serverless"
 
 
 #: Keys that were renamed: old path -> (new path, what the error adds). Reading an old key
@@ -128,6 +145,120 @@ class RestoreSpec(_Model):
         return self
 
 
+# --- Aurora: watching and tuning (alarms, parameters, Serverless v2) ----------------
+
+
+class AlarmThresholds(_Model):
+    """When each alarm fires. Defaults follow AWS's recommended alarms for Aurora (CloudWatch
+    user guide, "Recommended alarms"); every alarm looks at one-minute datapoints."""
+
+    cpu_percent: float = Field(default=90, gt=0, le=100, description="CPU above this, 5 minutes in a row")
+    freeable_memory_percent: float = Field(
+        default=25, gt=0, lt=100,
+        description="freeable memory below this share of the instance's memory (Serverless v2: of its maximum "
+        "capacity), 15 minutes in a row",
+    )
+    connections_percent: float = Field(
+        default=80, gt=0, le=100,
+        description="connections above this share of `max_connections`: the `instance_parameters` value if it "
+        "is a number, else Aurora's default `LEAST(memory/9531392, 5000)` computed from the class's full memory "
+        "(Aurora reserves some, so the real limit is a little lower); 5 minutes in a row",
+    )
+    replica_lag_seconds: float = Field(default=2, gt=0, description="a reader behind the writer by more, 5 minutes in a row")
+    db_load_per_vcpu: float = Field(
+        default=1, gt=0,
+        description="average active sessions above the vCPU count times this, 15 minutes in a row (not with "
+        "Serverless v2, which has no fixed vCPU count)",
+    )
+    transaction_ids: int = Field(
+        default=1_000_000_000, ge=1, lt=2_147_483_648,
+        description="transaction IDs used above this; PostgreSQL stops writes at about 2.1 billion (wraparound)",
+    )
+    free_local_storage_gib: float = Field(
+        default=2, gt=0, description="local storage (temporary files, logs) below this many GiB, 5 minutes in a row"
+    )
+    buffer_cache_hit_percent: float = Field(
+        default=80, gt=0, le=100, description="buffer cache hit ratio below this, 15 minutes in a row"
+    )
+    acu_percent: float = Field(
+        default=90, gt=0, le=100,
+        description="with Serverless v2: capacity used above this share of `serverless.max_capacity`, 15 minutes "
+        "in a row",
+    )
+
+
+class AlarmsSpec(_Model):
+    """CloudWatch alarms on the writer and reader roles, and RDS events, sent to one SNS topic."""
+
+    topic_arn: SnsTopicArn | None = Field(
+        default=None,
+        description="an existing standard SNS topic in `aurora.region` to send alarms and events to; its policy "
+        "must let CloudWatch and RDS events publish, and its KMS key (if any) let them use it "
+        "([operations.md](operations.md#alarms-and-the-dashboard))",
+        json_schema_extra=shown_default("a topic `<name>-alarms` encrypted with the deployment's key"),
+    )
+    emails: Emails = Field(
+        default_factory=list,
+        description="e-mail addresses subscribed to the deployment's topic (each confirms once, from the message "
+        "AWS sends); not with `topic_arn`",
+    )
+    thresholds: AlarmThresholds = Field(default_factory=AlarmThresholds, description="when each alarm fires")
+
+    @model_validator(mode="after")
+    def _emails_need_own_topic(self) -> "AlarmsSpec":
+        if self.emails and self.topic_arn:
+            raise ValueError(
+                "emails are subscribed to the deployment's own topic only; subscribe them to topic_arn where "
+                "that topic is managed"
+            )
+        return self
+
+
+def _alarms_switch(value: Any) -> Any:
+    """`alarms: false` turns them off, `true` means the defaults; a section sets them."""
+    if value is False:
+        return None
+    if value is True:
+        return {}
+    if value is None:
+        raise ValueError("must be false (no alarms), true (the defaults) or a section")
+    return value
+
+
+class ParameterSetting(_Model):
+    """One engine parameter: its value, and when RDS applies it."""
+
+    value: ParameterValue = Field(description="the value; booleans are written 1 or 0, as RDS spells them")
+    apply_method: Literal["immediate", "pending-reboot"] = Field(
+        default="immediate",
+        description="`immediate` for dynamic parameters; static ones (RDS refuses `immediate` for them) take "
+        "`pending-reboot` and apply at the instance's next reboot",
+    )
+
+
+EngineParameters = parameters(ParameterSetting)
+
+
+class ServerlessSpec(_Model):
+    """Aurora Serverless v2 capacity of every instance (`instance_class: db.serverless`)."""
+
+    min_capacity: MinCapacity = Field(
+        default=0.5,
+        description="ACUs each instance keeps at least (0.5 to 256, steps of 0.5); 0 (auto-pause) is refused: "
+        "Keycloak keeps sessions open, so the cluster never pauses, and a resume takes seconds",
+    )
+    max_capacity: Capacity = Field(
+        default=16,
+        description="ACUs each instance may grow to; sets max_connections and the memory alarm's scale",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ServerlessSpec":
+        if self.min_capacity > self.max_capacity:
+            raise ValueError(f"min_capacity {self.min_capacity:g} is above max_capacity {self.max_capacity:g}")
+        return self
+
+
 class AuroraSpec(_Model):
     """The Aurora cluster and its network (guide: "Create an Aurora cluster")."""
 
@@ -165,7 +296,11 @@ class AuroraSpec(_Model):
     )
     instance_class: Annotated[
         str, AfterValidator(pattern(INSTANCE_CLASS, "must be an RDS instance class such as db.t4g.large"))
-    ] = Field(default="db.t4g.large", description="class of every instance, `db.<family>.<size>`")
+    ] = Field(
+        default="db.t4g.large",
+        description="class of every instance, `db.<family>.<size>`, or `db.serverless` (Aurora Serverless v2, "
+        "sized by `serverless`)",
+    )
     reader_count: int = Field(default=1, description="readers besides the writer, round-robin over the other AZs; at least 1")
     port: int = Field(default=5432, ge=1150, le=65535, description="PostgreSQL port, 1150-65535")
     auto_minor_version_upgrade: bool = Field(
@@ -233,10 +368,61 @@ class AuroraSpec(_Model):
         description="added to every taggable resource of every stack (at most 46; keys starting with aws: or "
         "keycloak-aurora: are reserved)",
     )
+    # Watching and tuning (issue #21).
+    alarms: Annotated[AlarmsSpec | None, BeforeValidator(_alarms_switch)] = Field(
+        default_factory=AlarmsSpec,
+        description="CloudWatch alarms on the writer and reader roles and RDS event notifications, to one SNS "
+        "topic; `false` turns both off",
+    )
+    dashboard: bool = Field(
+        default=True,
+        description="a CloudWatch dashboard `<name>-<region>`: writer and readers side by side, the alarms' "
+        "states; its link is the `dashboard_url` output",
+    )
+    maintenance_window: MaintenanceWindow = Field(
+        default=DEFAULT_MAINTENANCE_WINDOW,
+        description="weekly window (UTC, `ddd:hh24:mi-ddd:hh24:mi`, at least 30 minutes) of the cluster and every "
+        "instance: engine upgrades, class and other changes without `apply_immediately`, and AWS's own "
+        "maintenance happen in it; must not overlap `backup_window`",
+    )
+    backup_window: BackupWindow = Field(
+        default=DEFAULT_BACKUP_WINDOW,
+        description="daily window (UTC, `hh24:mi-hh24:mi`, at least 30 minutes) of the automated backup snapshot",
+    )
+    cluster_parameters: EngineParameters = Field(
+        default_factory=dict,
+        description="cluster parameters, `name: value` or `name: {value, apply_method}`, added to this tool's "
+        "own (`rds.force_ssl: 1`, `log_statement: ddl`, `log_min_duration_statement: 1000`, which they may "
+        "override; `rds.force_ssl` stays 1 while Keycloak verifies TLS)",
+    )
+    instance_parameters: EngineParameters = Field(
+        default_factory=dict,
+        description="instance parameters, as `cluster_parameters`; with any, every instance gets the parameter "
+        "group `<name>-instance-aurora-postgresql<major>`, else RDS's default",
+    )
+    performance_insights_retention_days: PerformanceInsightsRetention = Field(
+        default=7,
+        description="Performance Insights retention: 7 (free), 31 times 1 to 23 (months) or 731 (two years)",
+    )
+    serverless: ServerlessSpec | None = Field(
+        default=None,
+        description="Serverless v2 capacity, with `instance_class: db.serverless` only",
+        json_schema_extra=shown_default("with `db.serverless`: 0.5 to 16 ACUs"),
+    )
 
     @property
     def engine_major(self) -> int:
         return int(self.engine_version.split(".")[0])
+
+    @property
+    def serverless_v2(self) -> bool:
+        """Whether the instances are Aurora Serverless v2 (`instance_class: db.serverless`)."""
+        return self.instance_class == SERVERLESS_CLASS
+
+    @property
+    def capacity(self) -> ServerlessSpec | None:
+        """The Serverless v2 capacity range (`serverless`, else its defaults); None when provisioned."""
+        return (self.serverless or ServerlessSpec()) if self.serverless_v2 else None
 
     @property
     def engine_minor(self) -> int:

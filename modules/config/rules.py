@@ -14,7 +14,8 @@ import re
 from collections.abc import Callable, Iterator
 
 from modules.config.fields import KMS_KEY_ARN, SUPPORTED_ENGINE_MAJORS, duration_seconds
-from modules.config.model import DeploymentConfig, PasswordMode
+from modules.config.model import SERVERLESS_CLASS, DeploymentConfig, PasswordMode
+from modules.config.tuning import SNS_TOPIC_ARN, windows_overlap
 from modules.naming import db_owner_role
 
 Rule = Callable[[DeploymentConfig], Iterator[str]]
@@ -217,6 +218,54 @@ def _db_user_is_not_the_master(config: DeploymentConfig) -> Iterator[str]:
         )
 
 
+# --- watching and tuning (issue #21) ------------------------------------------------
+
+
+def _windows_apart(config: DeploymentConfig) -> Iterator[str]:
+    # RDS refuses a maintenance window that overlaps the backup window.
+    aurora = config.aurora
+    if windows_overlap(aurora.maintenance_window, aurora.backup_window):
+        yield (
+            f"aurora.maintenance_window = {aurora.maintenance_window!r}: overlaps aurora.backup_window "
+            f"{aurora.backup_window} (RDS requires them apart)"
+        )
+
+
+def _serverless_capacity_needs_serverless_instances(config: DeploymentConfig) -> Iterator[str]:
+    # A capacity range on a cluster of provisioned instances scales nothing.
+    aurora = config.aurora
+    if aurora.serverless is not None and not aurora.serverless_v2:
+        yield (
+            f"aurora.serverless = {aurora.serverless.model_dump()}: only with aurora.instance_class: "
+            f"{SERVERLESS_CLASS} (got {aurora.instance_class})"
+        )
+
+
+def _alarm_topic_in_the_cluster_region(config: DeploymentConfig) -> Iterator[str]:
+    # CloudWatch alarm actions and RDS event subscriptions take topics of their own Region.
+    alarms = config.aurora.alarms
+    match = SNS_TOPIC_ARN.match(alarms.topic_arn) if alarms and alarms.topic_arn else None
+    if match and match["region"] != config.aurora.region:
+        yield (
+            f"aurora.alarms.topic_arn = {alarms.topic_arn!r}: the topic is in {match['region']}, not in aurora.region "
+            f"{config.aurora.region} (alarms and RDS events publish only to topics of their own Region)"
+        )
+
+
+def _tls_keeps_force_ssl(config: DeploymentConfig) -> Iterator[str]:
+    # Keycloak verifying the server means the server must refuse plain connections too.
+    if not config.keycloak.verify_tls:
+        return
+    why = "keycloak.credentials 'iam'" if config.keycloak.credentials == "iam" else "keycloak.tls"
+    for field in ("cluster_parameters", "instance_parameters"):
+        setting = getattr(config.aurora, field).get("rds.force_ssl")
+        if setting is not None and setting.value != "1":
+            yield (
+                f"aurora.{field}.rds.force_ssl = {setting.value!r}: must stay 1 while {why} requires TLS (the "
+                "database would accept unencrypted connections)"
+            )
+
+
 RULES: tuple[Rule, ...] = (
     _subnets_at_least_two,
     _availability_zones_in_region,
@@ -235,6 +284,10 @@ RULES: tuple[Rule, ...] = (
     _iam_verifies_tls,
     _pod_roles_need_an_oidc_issuer,
     _db_user_is_not_the_master,
+    _windows_apart,
+    _serverless_capacity_needs_serverless_instances,
+    _alarm_topic_in_the_cluster_region,
+    _tls_keeps_force_ssl,
 )
 
 

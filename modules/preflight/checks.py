@@ -9,12 +9,15 @@ function and add it to `CHECKS`.
 
 from __future__ import annotations
 
+import fnmatch
+import json
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from modules.config import DeploymentConfig, RosaClusterSpec
-from modules.naming import WEB_IDENTITY_AUDIENCE, issuer_host_path
+from modules.naming import NOTIFYING_SERVICES, WEB_IDENTITY_AUDIENCE, issuer_host_path
 from modules.peering import cidr, messages
 from modules.peering.vpc_lookup import RosaVpc, VpcNotFound, find_rosa_vpc, selected_route_tables
 from modules.preflight.context import Context, Identity, Result, Status, attempt
@@ -259,9 +262,79 @@ def oidc_providers(ctx: Context) -> Iterator[Result]:
         yield attempt(name, probe)
 
 
+#: What a publisher needs of the key of an encrypted topic (SNS developer guide).
+_PUBLISH_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+
+
+def _grants(policy: dict[str, Any], service: str) -> bool:
+    """Whether `policy` has an Allow statement for `service` covering `_PUBLISH_ACTIONS`
+    (a statement's conditions are taken as met: they cannot be evaluated from here)."""
+    for statement in policy.get("Statement", []):
+        principals = (statement.get("Principal") or {}) if isinstance(statement.get("Principal"), dict) else {}
+        services = principals.get("Service", [])
+        services = [services] if isinstance(services, str) else services
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        if statement.get("Effect") == "Allow" and service in services and all(
+            any(fnmatch.fnmatchcase(wanted, pattern) for pattern in actions) for wanted in _PUBLISH_ACTIONS
+        ):
+            return True
+    return False
+
+
+def alarm_notifications(ctx: Context) -> Iterator[Result]:
+    """With alarms and a key or topic brought by the config: CloudWatch alarms and RDS events
+    can publish. The topic of `aurora.alarms.topic_arn` exists; the key encrypting the alarm
+    topic (`aurora.kms_key_arn`, or the topic's own) is a customer-managed key whose policy
+    lets `NOTIFYING_SERVICES` use it. SNS drops what a publisher cannot encrypt, silently:
+    nothing else would say so. This tool's own key and topic need no check."""
+    config = ctx.config
+    alarms = config.aurora.alarms
+    if alarms is None or not (alarms.topic_arn or config.aurora.kms_key_arn):
+        return
+    name = "alarm notifications"
+
+    def probe() -> Result:
+        clients = ctx.clients(ctx.aurora)
+        if alarms.topic_arn:
+            field = f"aurora.alarms.topic_arn = {alarms.topic_arn!r}"
+            try:
+                attributes = clients.client("sns").get_topic_attributes(TopicArn=alarms.topic_arn)["Attributes"]
+            except ClientError as err:
+                if err.response.get("Error", {}).get("Code") == "NotFound":
+                    return Result(name, Status.FAIL, f"{field}: no such topic; create it first, or leave topic_arn out")
+                raise
+            key = attributes.get("KmsMasterKeyId")
+            if not key:
+                return Result(name, Status.PASS, f"topic {alarms.topic_arn}, not encrypted")
+            whose = f"{field}: its key {key}"
+        else:
+            key = str(config.aurora.kms_key_arn)
+            whose = f"aurora.kms_key_arn = {key!r}: the key of the alarm topic"
+        kms = clients.client("kms")
+        metadata = kms.describe_key(KeyId=key)["KeyMetadata"]
+        if metadata.get("KeyManager") == "AWS":
+            return Result(name, Status.FAIL, f"{whose} is AWS managed, and its policy cannot let CloudWatch and RDS "
+                          "events publish; encrypt the topic with a customer-managed key")
+        policy = json.loads(kms.get_key_policy(KeyId=metadata["KeyId"], PolicyName="default")["Policy"])
+        missing = [service for service in NOTIFYING_SERVICES if not _grants(policy, service)]
+        if missing:
+            return Result(
+                name, Status.FAIL,
+                f"{whose} does not let {' and '.join(missing)} use it (kms:GenerateDataKey*, kms:Decrypt), "
+                "so SNS would drop every alarm and event silently; add the statement of docs/operations.md, "
+                "\"Alarms and the dashboard\", to its policy",
+            )
+        return Result(name, Status.PASS, f"key {metadata['Arn']} lets {' and '.join(NOTIFYING_SERVICES)} publish")
+
+    yield attempt(name, probe)
+
+
 #: Every check, in the order the table lists them; credentials first (later rows skip
 #: an identity whose credentials failed).
-CHECKS: tuple[Check, ...] = (credentials, availability_zones, engine_offerings, state_bucket, rosa_vpcs, oidc_providers)
+CHECKS: tuple[Check, ...] = (
+    credentials, availability_zones, engine_offerings, state_bucket, rosa_vpcs, oidc_providers, alarm_notifications,
+)
 
 
 def run_checks(ctx: Context, checks: tuple[Check, ...] = CHECKS) -> list[Result]:

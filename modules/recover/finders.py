@@ -152,6 +152,8 @@ NAME_ATTRIBUTES = {
     "aws_rds_cluster_instance": "identifier",
     "aws_db_subnet_group": "name",
     "aws_rds_cluster_parameter_group": "name",
+    "aws_db_parameter_group": "name",
+    "aws_db_event_subscription": "name",
     "aws_cloudwatch_log_group": "name",
     "aws_iam_role": "name",
     "aws_kms_alias": "name",
@@ -310,6 +312,29 @@ class Finder:
                   self._rds_tags(rds, g.get("DBClusterParameterGroupArn")), g.get("DBParameterGroupFamily", ""))
             for g in groups
         ]
+
+    def _named_db_parameter_group(self, provider: ProviderSettings, name: str) -> list[Found]:
+        rds = self._aws.client("rds", provider)
+        groups = rds.describe_db_parameter_groups(DBParameterGroupName=name)["DBParameterGroups"]
+        return [
+            Found(g["DBParameterGroupName"],
+                  {"id": g["DBParameterGroupName"], "name": g["DBParameterGroupName"], "arn": g.get("DBParameterGroupArn")},
+                  self._rds_tags(rds, g.get("DBParameterGroupArn")), g.get("DBParameterGroupFamily", ""))
+            for g in groups
+        ]
+
+    def _named_db_event_subscription(self, provider: ProviderSettings, name: str) -> list[Found]:
+        # RDS refuses a second subscription of the same name: after an interrupted apply the
+        # next one fails on it unless it is imported.
+        rds = self._aws.client("rds", provider)
+        found = []
+        for subscription in rds.describe_event_subscriptions(SubscriptionName=name)["EventSubscriptionsList"]:
+            arn = subscription.get("EventSubscriptionArn")
+            attributes = {"id": subscription["CustSubscriptionId"], "name": subscription["CustSubscriptionId"],
+                          "arn": arn, "sns_topic": subscription.get("SnsTopicArn")}
+            found.append(Found(subscription["CustSubscriptionId"], attributes, self._rds_tags(rds, arn),
+                               f"{subscription.get('SourceType')} events to {subscription.get('SnsTopicArn')}"))
+        return found
 
     @staticmethod
     def _rds_tags(rds: Any, arn: str | None) -> dict[str, str]:

@@ -1,5 +1,7 @@
 """Notices: one WARNING block per kind of risky change a reviewer must act on, beyond the
-data-at-risk warning (which `modules.review.markdown` writes first).
+data-at-risk warning (which `modules.review.markdown` writes first), and last one NOTE
+naming what changes in how the database is watched and when it is maintained (alarms,
+maintenance and backup windows), one line each.
 
 Each notice is a function of the plans of every stack that returns its lines (quoted
 Markdown, ending with an empty line), or nothing when the plans hold no such change.
@@ -118,8 +120,8 @@ def instance_class_change(stacks: Sequence[StackPlan]) -> list[str]:
     lines = [
         "> [!WARNING]",
         "> **Instance class change: each instance restarts.** In this order, each step waiting for the one"
-        " before; the instances of one step restart together. With `aurora.apply_immediately: false` each"
-        " instance changes in its own maintenance window instead.",
+        " before; the instances of one step restart together. With `aurora.apply_immediately: false` they all"
+        " change in the maintenance window (`aurora.maintenance_window`) instead, together.",
     ]
     for stack, steps in plans:
         lines.append(f"> - {code(stack)}: " + ", then ".join(" and ".join(code(a) for a in step) for step in steps))
@@ -188,6 +190,58 @@ def changed_outside_terraform(stacks: Sequence[StackPlan]) -> list[str]:
     return lines + [""]
 
 
+#: The Aurora resources that carry a window, and the attributes that hold them.
+WINDOW_ATTRIBUTES = {"preferred_maintenance_window": "maintenance", "preferred_backup_window": "backup"}
+_WINDOW_TYPES = {"aws_rds_cluster": "cluster", "aws_rds_cluster_instance": "instance"}
+_ALARM_VERBS = (("create", "created"), ("update", "changed"), ("replace", "replaced"), ("delete", "destroyed"))
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def alarms_and_windows(stacks: Sequence[StackPlan]) -> list[str]:
+    """What changes in how the database is watched and maintained, one line each: the
+    CloudWatch alarms (how many are created, changed, replaced, destroyed, and which
+    attributes change), and the maintenance and backup windows (of which resources). Not a
+    risk: a NOTE, so that a reviewer sees a threshold or a window move without reading the
+    tables."""
+    alarms = [(s.name, c) for s in stacks for c in s.changes if c.type == "aws_cloudwatch_metric_alarm"]
+    windows: dict[str, dict[str, int]] = {}
+    for stack in stacks:
+        for change in stack.changes:
+            kind = _WINDOW_TYPES.get(change.type)
+            if kind is None or change.action != "update":
+                continue
+            for attribute, window in WINDOW_ATTRIBUTES.items():
+                if attribute in change.attributes:
+                    counted = windows.setdefault(window, {})
+                    counted[kind] = counted.get(kind, 0) + 1
+    if not alarms and not windows:
+        return []
+    lines = ["> [!NOTE]", "> **Alarms and maintenance windows change.**"]
+    if alarms:
+        parts = [_count(n, "alarm") + f" {word}" for verb, word in _ALARM_VERBS
+                 if (n := sum(1 for _, c in alarms if c.action == verb))]
+        attributes = sorted({a for _, c in alarms if c.action in ("update", "replace") for a in c.attributes})
+        where = ", ".join(code(name) for name in sorted({stack for stack, _ in alarms}))
+        lines.append(
+            f"> - Alarms ({where}): " + ", ".join(parts)
+            + (f"; changed: {', '.join(code(a) for a in attributes)}" if attributes else "")
+        )
+    if windows:
+        described = []
+        for window in ("maintenance", "backup"):
+            counted = windows.get(window)
+            if counted:
+                whose = [_count(counted[kind], kind) for kind in ("cluster", "instance") if counted.get(kind)]
+                described.append(f"the {window} window of {' and '.join(whose)}")
+        lines.append(
+            "> - Windows: " + "; ".join(described) + " (in place; pending changes wait for the new maintenance window)"
+        )
+    return lines + [""]
+
+
 #: Every notice, in the order they appear: the major upgrade leads (downtime, snapshot first).
 NOTICES: tuple[Notice, ...] = (
     major_engine_upgrade,
@@ -196,4 +250,5 @@ NOTICES: tuple[Notice, ...] = (
     restore_makes_a_new_cluster,
     instance_class_change,
     changed_outside_terraform,
+    alarms_and_windows,
 )

@@ -201,7 +201,9 @@ def test_renaming_the_cluster_warns_of_its_replacement(deployment: Deployment, t
     lines = text.splitlines()
     assert lines[3] == "> [!CAUTION]"
     assert lines[4].startswith("> **Data at risk: ")
-    warnings = [line for line in lines if line.startswith("> - ")]
+    # the lines of that block (the notices after it have lines of their own: the renamed
+    # cluster's alarms, for one)
+    warnings = [line for line in lines[5:lines.index("", 5)] if line.startswith("> - ")]
     assert f"> - `aurora`: `{cluster['address']}` will be **replaced**, forced by " + ", ".join(
         f"`{p}`" for p in forced_by
     ) in warnings

@@ -48,6 +48,14 @@ Patches:
   ``s3:HeadBucket``, which IAM does not have; AWS authorizes it as
   ``s3:ListBucket``. See :func:`_patch_s3_head_bucket_action`.
 
+* ``ModifyDBCluster`` ignores ``EnableIAMDatabaseAuthentication``; RDS turns IAM
+  database authentication on or off. See :func:`_patch_rds_iam_authentication_modified`.
+
+* ``DescribeDBParameters`` reports the parameters set on a DB (instance)
+  parameter group without their ``Source``; real RDS says ``user``, and the
+  provider keeps only those, so every plan wanted to set them again. See
+  :func:`_patch_rds_parameter_source`.
+
 Requests are served one at a time (:func:`_serialize_requests`): moto's
 backends are plain dicts without locks, and its threaded server once answered
 the second of two concurrent ``AuthorizeSecurityGroupIngress`` calls with
@@ -70,7 +78,12 @@ hostnames/support), aws_subnet, aws_route_table, aws_route_table_association,
 aws_db_subnet_group, aws_security_group (no inline rules),
 aws_vpc_security_group_ingress_rule, aws_rds_cluster (aurora-postgresql 16.8,
 provisioned, managed master password) and aws_rds_cluster_instance; the
-project's end-to-end tests check the rest (KMS, logs, flow logs, IAM roles).
+project's end-to-end tests check the rest (KMS, logs, flow logs, IAM roles;
+CloudWatch alarms and dashboards, the SNS topic, RDS event subscriptions,
+Serverless v2 scaling). Not implemented by moto 5.2.5 and not needed by any test:
+``ModifyEventSubscription``, ``AddSourceIdentifierToSubscription`` and
+``RemoveSourceIdentifierFromSubscription`` (a changed ``aurora.reader_count`` calls
+the latter two on AWS).
 
 The server binds to 127.0.0.1 only and exits with status 0 on SIGTERM/SIGINT
 (moto's own ``main`` installs handlers that call ``sys.exit(0)``).
@@ -397,6 +410,43 @@ def _patch_s3_head_bucket_action() -> None:
     ACTION_MAP["BUCKET"]["HEAD"]["DEFAULT"] = "ListBucket"
 
 
+def _patch_rds_iam_authentication_modified() -> None:
+    """Let ``ModifyDBCluster`` turn IAM database authentication on or off, as RDS does.
+
+    moto reads ``EnableIAMDatabaseAuthentication`` on create only (into ``iam_auth``); on
+    modify it stores the flag under another name, so a cluster restored from a snapshot
+    (the provider does not pass the flag there, and RDS leaves it off) kept it off after
+    the next apply turned it on, and every plan wanted to turn it on again."""
+    from moto.rds.models import RDSBackend
+
+    original = RDSBackend.modify_db_cluster
+
+    def modify_db_cluster(self: RDSBackend, kwargs: dict):  # type: ignore[no-untyped-def,type-arg]
+        enabled = kwargs.get("enable_iam_database_authentication")
+        result = original(self, kwargs)
+        cluster = self.clusters.get(kwargs.get("new_db_cluster_identifier") or result.db_cluster_identifier)
+        if enabled is not None and cluster is not None:
+            cluster.iam_auth = enabled
+            result.iam_auth = enabled
+        return result
+
+    RDSBackend.modify_db_cluster = modify_db_cluster  # type: ignore[method-assign]
+
+
+def _patch_rds_parameter_source() -> None:
+    """Mark the parameters set with ``ModifyDBParameterGroup`` as ``Source: user``, as RDS
+    does: the aws provider reads a DB parameter group's parameters and keeps those whose
+    source is ``user`` (the engine's defaults are ``engine-default`` or ``system``)."""
+    from moto.rds.models import DBParameterGroup
+
+    original = DBParameterGroup.update_parameters
+
+    def update_parameters(self: DBParameterGroup, new_parameters):  # type: ignore[no-untyped-def]
+        original(self, [{"Source": "user", **parameter} for parameter in new_parameters])
+
+    DBParameterGroup.update_parameters = update_parameters  # type: ignore[method-assign]
+
+
 def _owned_by_a_service(secret) -> bool:  # type: ignore[no-untyped-def]
     """Whether a secret is managed by an AWS service (RDS sets this tag on its secrets)."""
     return any(t.get("Key") == "aws:secretsmanager:owningService" for t in (secret.tags or []))
@@ -415,6 +465,8 @@ def apply_patches() -> None:
     _patch_rds_restore_managed_password()
     _patch_secret_version_dates()
     _patch_s3_head_bucket_action()
+    _patch_rds_iam_authentication_modified()
+    _patch_rds_parameter_source()
 
 
 def _hold(hold_dir: Path, body: list[bytes]) -> None:

@@ -38,6 +38,22 @@ AURORA_ADDRESSES = {
     "aws_vpc.network_vpc_4E8F0223",
     # the final snapshot name's suffix (added for re-created clusters, issue #11)
     "terraform_data.aurora_final-snapshot-suffix_417657F5",
+    # what watches the database (issue #21): alarms on the roles, their topic, RDS events, the dashboard
+    "aws_cloudwatch_dashboard.dashboard",
+    "aws_cloudwatch_metric_alarm.alarms_reader-cpu_5D3B9595",
+    "aws_cloudwatch_metric_alarm.alarms_reader-local-storage_F1134FA0",
+    "aws_cloudwatch_metric_alarm.alarms_reader-memory_3BE3BD60",
+    "aws_cloudwatch_metric_alarm.alarms_reader-replica-lag_0C271009",
+    "aws_cloudwatch_metric_alarm.alarms_writer-buffer-cache_C9F0D8DC",
+    "aws_cloudwatch_metric_alarm.alarms_writer-connections_F82B3DDD",
+    "aws_cloudwatch_metric_alarm.alarms_writer-cpu_C06F7A39",
+    "aws_cloudwatch_metric_alarm.alarms_writer-db-load_08B98097",
+    "aws_cloudwatch_metric_alarm.alarms_writer-local-storage_5463B25C",
+    "aws_cloudwatch_metric_alarm.alarms_writer-memory_36B577FC",
+    "aws_cloudwatch_metric_alarm.alarms_writer-transaction-ids_681915E1",
+    "aws_db_event_subscription.notifications_cluster-events_C71F967B",
+    "aws_db_event_subscription.notifications_instance-events_FDE488BF",
+    "aws_sns_topic.notifications_topic_9813ADB4",
 }
 
 
@@ -202,6 +218,9 @@ def test_outputs(aurora: dict[str, Any]) -> None:
         "master_secret_arn": f"${{{cluster}.master_user_secret[0].secret_arn}}",
         "cluster_resource_id": f"${{{cluster}.cluster_resource_id}}",
         "kms_key_arn": "${aws_kms_key.key_F64E54E4.arn}",
+        "alarm_topic_arn": "${aws_sns_topic.notifications_topic_9813ADB4.arn}",
+        "dashboard_url": "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1"
+        "#dashboards/dashboard/keycloak-aurora-eu-west-1",
     }
     assert all(body.get("description") for body in aurora["output"].values())
 
@@ -277,9 +296,9 @@ def test_tags_from_config_reach_every_taggable_resource(synth: Synth, config_dat
     config_data["aurora"]["tags"] = {"CostCenter": "iam-42"}
     aurora = synth(config_data)["aurora"]
     tagged = [body for items in aurora["resource"].values() for body in items.values() if "tags" in body]
-    assert len(tagged) == 17  # every resource type that takes tags
+    assert len(tagged) == 17 + 14  # every resource type that takes tags; 11 alarms, 2 event subscriptions, the topic
     assert {rtype for rtype, items in aurora["resource"].items() for body in items.values() if "tags" not in body} == {
         "aws_route_table_association", "aws_kms_alias", "aws_iam_role_policy", "aws_iam_role_policy_attachment",
-        "aws_secretsmanager_secret_rotation", "terraform_data",
+        "aws_secretsmanager_secret_rotation", "terraform_data", "aws_cloudwatch_dashboard",
     }
     assert all(body["tags"]["CostCenter"] == "iam-42" for body in tagged)

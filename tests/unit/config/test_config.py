@@ -164,6 +164,15 @@ def _owner_role_named_like_the_master(data: dict[str, Any]) -> None:
     data["keycloak"]["db_user"] = "kc"
 
 
+def _serverless(capacity: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    """Serverless v2 instances with the capacity range `capacity`."""
+
+    def mutate(data: dict[str, Any]) -> None:
+        data["aurora"].update(instance_class="db.serverless", serverless=capacity)
+
+    return mutate
+
+
 # (mutation of the example, the one expected error line)
 BAD_INPUTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "subnet outside the VPC": (
@@ -297,7 +306,7 @@ BAD_INPUTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     ),
     "unknown endpoint service": (
         _set("aws", {"endpoints": {"ec3": "http://127.0.0.1:5000"}}),
-        "aws = {'endpoints': {'ec3': 'http://127.0.0.1:5000'}}: unknown endpoint service(s) ['ec3']; known: ['cloudwatch', 'dynamodb', 'ec2', 'iam', 'kms', 'logs', 'rds', 's3', 'secretsmanager', 'sts']",
+        "aws = {'endpoints': {'ec3': 'http://127.0.0.1:5000'}}: unknown endpoint service(s) ['ec3']; known: ['cloudwatch', 'dynamodb', 'ec2', 'iam', 'kms', 'logs', 'rds', 's3', 'secretsmanager', 'sns', 'sts']",
     ),
     "ROSA machine CIDR overlapping Aurora": (
         _set("rosa_clusters.1.machine_cidr", "192.168.16.0/20"),
@@ -538,6 +547,109 @@ BAD_INPUTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "rotation of zero days": (
         _set("aurora.secret_rotation_days", 0),
         "aurora.secret_rotation_days = 0: Input should be greater than or equal to 1",
+    ),
+    # --- watching and tuning (issue #21) ---
+    "maintenance window overlapping the backup window": (
+        _set("aurora.maintenance_window", "sun:02:30-sun:03:30"),
+        "aurora.maintenance_window = 'sun:02:30-sun:03:30': overlaps aurora.backup_window 02:00-03:00 (RDS requires "
+        "them apart)",
+    ),
+    "maintenance window overlapping a backup window across midnight": (
+        lambda data: data["aurora"].update(backup_window="23:45-00:30", maintenance_window="mon:00:15-mon:01:15"),
+        "aurora.maintenance_window = 'mon:00:15-mon:01:15': overlaps aurora.backup_window 23:45-00:30 (RDS requires "
+        "them apart)",
+    ),
+    "maintenance window shorter than 30 minutes": (
+        _set("aurora.maintenance_window", "sun:04:00-sun:04:20"),
+        "aurora.maintenance_window = 'sun:04:00-sun:04:20': must be at least 30 minutes long (RDS's minimum)",
+    ),
+    "maintenance window without days": (
+        _set("aurora.maintenance_window", "04:00-05:00"),
+        "aurora.maintenance_window = '04:00-05:00': must be ddd:hh24:mi-ddd:hh24:mi in UTC with lowercase days, "
+        "e.g. sun:04:00-sun:05:00",
+    ),
+    "backup window shorter than 30 minutes": (
+        _set("aurora.backup_window", "23:50-00:10"),
+        "aurora.backup_window = '23:50-00:10': must be at least 30 minutes long (RDS's minimum)",
+    ),
+    "backup window with a bad hour": (
+        _set("aurora.backup_window", "24:00-01:00"),
+        "aurora.backup_window = '24:00-01:00': must be hh24:mi-hh24:mi in UTC, e.g. 02:00-03:00",
+    ),
+    "serverless minimum above its maximum": (
+        _serverless({"min_capacity": 8, "max_capacity": 4}),
+        "aurora.serverless = {'min_capacity': 8, 'max_capacity': 4}: min_capacity 8 is above max_capacity 4",
+    ),
+    "serverless auto-pause": (
+        _serverless({"min_capacity": 0, "max_capacity": 4}),
+        "aurora.serverless.min_capacity = 0: 0 turns on auto-pause, which Keycloak never lets happen (its connection "
+        "pool and background jobs keep sessions open) and which, when it does pause, makes the next login wait for "
+        "the database to resume (about 15 seconds); use 0.5 or more",
+    ),
+    "serverless capacity off the half-ACU steps": (
+        _serverless({"max_capacity": 4.2}),
+        "aurora.serverless.max_capacity = 4.2: must be a number of ACUs from 0.5 to 256 in steps of 0.5",
+    ),
+    "serverless capacity without serverless instances": (
+        _set("aurora.serverless", {"max_capacity": 8}),
+        "aurora.serverless = {'min_capacity': 0.5, 'max_capacity': 8.0}: only with aurora.instance_class: "
+        "db.serverless (got db.t4g.large)",
+    ),
+    "plain connections while Keycloak verifies TLS": (
+        _set("aurora.cluster_parameters", {"rds.force_ssl": 0}),
+        "aurora.cluster_parameters.rds.force_ssl = '0': must stay 1 while keycloak.credentials 'iam' requires TLS "
+        "(the database would accept unencrypted connections)",
+    ),
+    "plain connections while keycloak.tls is on": (
+        lambda data: data.update(keycloak={"credentials": "copy", "tls": True})
+        or data["aurora"].update(cluster_parameters={"rds.force_ssl": {"value": "0", "apply_method": "immediate"}}),
+        "aurora.cluster_parameters.rds.force_ssl = '0': must stay 1 while keycloak.tls requires TLS (the database "
+        "would accept unencrypted connections)",
+    ),
+    "parameter name that is no parameter": (
+        _set("aurora.instance_parameters", {"Work-Mem": "64MB"}),
+        "aurora.instance_parameters = {'Work-Mem': '64MB'}: parameter 'Work-Mem': names are lowercase letters, "
+        "digits, _ and . (a PostgreSQL or Aurora parameter such as log_min_duration_statement or rds.force_ssl)",
+    ),
+    "parameter apply method RDS does not know": (
+        _set("aurora.instance_parameters", {"shared_preload_libraries": {"value": "pg_stat_statements",
+                                                                          "apply_method": "on-reboot"}}),
+        "aurora.instance_parameters.shared_preload_libraries.apply_method = 'on-reboot': Input should be "
+        "'immediate' or 'pending-reboot'",
+    ),
+    "alarm topic in another region": (
+        _set("aurora.alarms", {"topic_arn": "arn:aws:sns:us-east-1:123456789012:db-alarms"}),
+        "aurora.alarms.topic_arn = 'arn:aws:sns:us-east-1:123456789012:db-alarms': the topic is in us-east-1, not in "
+        "aurora.region eu-west-1 (alarms and RDS events publish only to topics of their own Region)",
+    ),
+    "alarm topic that is a FIFO topic": (
+        _set("aurora.alarms", {"topic_arn": "arn:aws:sns:eu-west-1:123456789012:db-alarms.fifo"}),
+        "aurora.alarms.topic_arn = 'arn:aws:sns:eu-west-1:123456789012:db-alarms.fifo': must be the ARN of a "
+        "standard SNS topic, e.g. arn:aws:sns:eu-west-1:123456789012:db-alarms (CloudWatch alarms and RDS events "
+        "cannot publish to FIFO topics)",
+    ),
+    "e-mails for a topic managed elsewhere": (
+        _set("aurora.alarms", {"topic_arn": "arn:aws:sns:eu-west-1:123456789012:db-alarms", "emails": ["dba@example.org"]}),
+        "aurora.alarms = {'topic_arn': 'arn:aws:sns:eu-west-1:123456789012:db-alarms', 'emails': ['dba@example.org']}: "
+        "emails are subscribed to the deployment's own topic only; subscribe them to topic_arn where that topic is "
+        "managed",
+    ),
+    "e-mail that is no address": (
+        _set("aurora.alarms", {"emails": ["dba at example.org"]}),
+        "aurora.alarms.emails = ['dba at example.org']: 'dba at example.org' is not an e-mail address",
+    ),
+    "alarms left empty": (
+        _set("aurora.alarms", None),
+        "aurora.alarms = None: must be false (no alarms), true (the defaults) or a section",
+    ),
+    "alarm threshold above 100 percent": (
+        _set("aurora.alarms", {"thresholds": {"cpu_percent": 120}}),
+        "aurora.alarms.thresholds.cpu_percent = 120: Input should be less than or equal to 100",
+    ),
+    "Performance Insights retention RDS refuses": (
+        _set("aurora.performance_insights_retention_days", 30),
+        "aurora.performance_insights_retention_days = 30: must be 7 (the free tier), a multiple of 31 up to 713 "
+        "(1 to 23 months) or 731 (2 years): the retention periods RDS accepts",
     ),
 }
 

@@ -9,6 +9,7 @@ buckets, one with versioning on. The RDS offerings come from the harness's patch
 from __future__ import annotations
 
 import copy
+import json
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -79,11 +80,23 @@ def _build_world(url: str) -> dict[str, str]:
     for issuer in ISSUERS.values():
         iam.create_open_id_connect_provider(Url=issuer, ClientIDList=["sts.amazonaws.com"], ThumbprintList=["a" * 40])
     iam.create_open_id_connect_provider(Url=WRONG_AUDIENCE_ISSUER, ClientIDList=["openshift"], ThumbprintList=["a" * 40])
+    # Keys and topics a config may bring for the alarms (issue #21).
+    kms, sns = boto3_client("kms", "eu-west-1", url), boto3_client("sns", "eu-west-1", url)
+    granting = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*",
+         "Resource": "*"},
+        {"Effect": "Allow", "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.rds.amazonaws.com"]},
+         "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*"},
+    ]}
+    keys = {"granting_key": kms.create_key(Policy=json.dumps(granting))["KeyMetadata"]["Arn"],
+            "bare_key": kms.create_key()["KeyMetadata"]["Arn"]}
+    topics = {"plain_topic": sns.create_topic(Name="db-alarms")["TopicArn"],
+              "bare_topic": sns.create_topic(Name="db-alarms-bare", Attributes={"KmsMasterKeyId": keys["bare_key"]})["TopicArn"]}
     s3 = boto3_client("s3", "eu-west-1", url)
     for bucket in (BUCKET, UNVERSIONED_BUCKET):
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    return {"vpc_a": vpc_a}
+    return {"vpc_a": vpc_a, **keys, **topics}
 
 
 @pytest.fixture(scope="module")
@@ -319,3 +332,46 @@ def test_a_cluster_in_another_account_is_checked_through_its_role(config: dict[s
         f"(us-east-1, role {PARTNER_ROLE})"
     )
     assert reasons["rosa-partner: VPC"].endswith("(10.2.0.0/16), by rosa_clusters[2].vpc.tags")
+
+
+# --- alarm notifications (issue #21) -------------------------------------------------------
+
+
+def notifications_row(config: dict[str, Any], tmp_path: Path) -> tuple[int, list[str]]:
+    status, rows = run(config, tmp_path)
+    (row,) = [row for row in rows if row[1] == "alarm notifications"]
+    return status, row
+
+
+def test_a_brought_key_that_lets_alarms_and_events_publish(config: dict[str, Any], tmp_path: Path,
+                                                           world: dict[str, str]) -> None:
+    config["aurora"]["kms_key_arn"] = world["granting_key"]
+    status, row = notifications_row(config, tmp_path)
+    assert (status, row) == (0, ["✓", "alarm notifications", f"key {world['granting_key']} lets "
+                                 "cloudwatch.amazonaws.com and events.rds.amazonaws.com publish"])
+
+
+def test_a_brought_key_without_the_grant_fails_saying_what_to_add(config: dict[str, Any], tmp_path: Path,
+                                                                   world: dict[str, str]) -> None:
+    config["aurora"]["kms_key_arn"] = world["bare_key"]
+    status, row = notifications_row(config, tmp_path)
+    assert status == 1
+    assert row == ["✗", "alarm notifications", (
+        f"aurora.kms_key_arn = '{world['bare_key']}': the key of the alarm topic does not let cloudwatch.amazonaws.com "
+        "and events.rds.amazonaws.com use it (kms:GenerateDataKey*, kms:Decrypt), so SNS would drop every alarm and "
+        'event silently; add the statement of docs/operations.md, "Alarms and the dashboard", to its policy')]
+
+
+def test_a_brought_topic(config: dict[str, Any], tmp_path: Path, world: dict[str, str]) -> None:
+    config["aurora"]["alarms"] = {"topic_arn": world["plain_topic"]}
+    assert notifications_row(config, tmp_path) == (0, ["✓", "alarm notifications",
+                                                       f"topic {world['plain_topic']}, not encrypted"])
+    config["aurora"]["alarms"] = {"topic_arn": world["bare_topic"]}
+    status, row = notifications_row(config, tmp_path)
+    assert (status, row[0]) == (1, "✗")
+    assert row[2].startswith(f"aurora.alarms.topic_arn = '{world['bare_topic']}': its key {world['bare_key']} does "
+                             "not let cloudwatch.amazonaws.com and events.rds.amazonaws.com use it")
+    config["aurora"]["alarms"] = {"topic_arn": "arn:aws:sns:eu-west-1:123456789012:no-such-topic"}
+    assert notifications_row(config, tmp_path)[1][2] == (
+        "aurora.alarms.topic_arn = 'arn:aws:sns:eu-west-1:123456789012:no-such-topic': no such topic; create it "
+        "first, or leave topic_arn out")

@@ -140,6 +140,21 @@ def _parameter_group() -> str:
     return "kc-pg"
 
 
+def _instance_parameter_group() -> str:
+    client("rds").create_db_parameter_group(DBParameterGroupName="kc-instance-pg", Description="d",
+                                            DBParameterGroupFamily="aurora-postgresql16")
+    return "kc-instance-pg"
+
+
+def _event_subscription() -> str:
+    topic = client("sns").create_topic(Name="kc-alarms")["TopicArn"]
+    client("rds").create_event_subscription(SubscriptionName="kc-cluster-events", SnsTopicArn=topic,
+                                            SourceType="db-cluster")
+    client("rds").create_event_subscription(SubscriptionName="kc-instance-events", SnsTopicArn=topic,
+                                            SourceType="db-instance")
+    return "kc-cluster-events"
+
+
 def _log_group() -> str:
     client("logs").create_log_group(logGroupName="/aws/rds/cluster/kc/postgresql")
     client("logs").create_log_group(logGroupName="/aws/rds/cluster/kc/postgresql-other")  # same prefix
@@ -165,6 +180,8 @@ def _alias() -> str:
         ("aws_rds_cluster_instance.writer", {"identifier": "kc-writer"}, _instance),
         ("aws_db_subnet_group.group", {"name": "kc-subnet-group"}, _subnet_group),
         ("aws_rds_cluster_parameter_group.pg", {"name": "kc-pg"}, _parameter_group),
+        ("aws_db_parameter_group.pg", {"name": "kc-instance-pg"}, _instance_parameter_group),
+        ("aws_db_event_subscription.events", {"name": "kc-cluster-events"}, _event_subscription),
         ("aws_cloudwatch_log_group.logs", {"name": "/aws/rds/cluster/kc/postgresql"}, _log_group),
         ("aws_iam_role.role", {"name": "kc-flow-logs"}, _role),
         ("aws_kms_alias.alias", {"name": "alias/kc"}, _alias),

@@ -37,8 +37,8 @@ RESTORE = [
 CLASS_CHANGE = [
     "> [!WARNING]",
     "> **Instance class change: each instance restarts.** In this order, each step waiting for the one before; the"
-    " instances of one step restart together. With `aurora.apply_immediately: false` each instance changes in its"
-    " own maintenance window instead.",
+    " instances of one step restart together. With `aurora.apply_immediately: false` they all change in the"
+    " maintenance window (`aurora.maintenance_window`) instead, together.",
 ]
 
 
