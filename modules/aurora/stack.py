@@ -116,7 +116,7 @@ class AuroraStack(TerraformStack):
                 max_connections=capacity.max_connections,
                 vcpus=capacity.vcpus,
                 alarm_arns=[alarm.arn for alarm in alarms.alarms.values()] if alarms else [],
-                thresholds={key: alarm.threshold for key, alarm in alarms.alarms.items()} if alarms else {},
+                thresholds={watch.key: watch.threshold for watch in alarms.watches} if alarms else {},
             )
             dashboard(self, "dashboard", spec=spec, body=body)
             url = naming.dashboard_url(spec.region, naming.dashboard_name(spec.name, spec.region))

@@ -346,6 +346,8 @@ DATA_SOURCES: dict[str, Actions] = {
               "ec2:DescribeVolumes", "ec2:DescribeInstanceCreditSpecifications", "ec2:DescribeTags"),
     ),
     "aws_instances": Actions(read=("ec2:DescribeInstances",)),
+    # The instance class's memory and vCPUs, which the alarms' thresholds follow (#21).
+    "aws_ec2_instance_type": Actions(read=("ec2:DescribeInstanceTypes",)),
     "aws_route_tables": Actions(read=("ec2:DescribeRouteTables",)),
     "aws_subnet": Actions(read=("ec2:DescribeSubnets",)),
     "aws_vpc": Actions(scope=("ec2:vpc",), read=("ec2:DescribeVpcs", "ec2:DescribeVpcAttribute",

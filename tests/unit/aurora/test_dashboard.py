@@ -10,7 +10,7 @@ import pytest
 
 from modules.aurora.dashboard import dashboard_body
 from modules.config import AuroraSpec
-from tests.conftest import AURORA_DATA, Synth, only
+from tests.conftest import AURORA_DATA, Synth, by_path, only
 
 ALARMS = ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:kc writer CPU high: Keycloak slows down"]
 THRESHOLDS = {"writer-cpu": 90, "writer-connections": 720, "reader-replica-lag": 2000, "writer-memory": 2147483648}
@@ -85,7 +85,10 @@ def test_the_dashboard_of_the_example_and_its_link(example_stacks: dict[str, dic
     assert dashboard["dashboard_name"] == "keycloak-aurora-eu-west-1"
     # encoded by Terraform: the limits are read at plan time
     assert dashboard["dashboard_body"].startswith("${jsonencode(")
-    assert "aws_cloudwatch_metric_alarm.alarms_writer-connections_F82B3DDD.threshold" in dashboard["dashboard_body"]
+    # the connections alarm's line: the same expression as the alarm's threshold, from the class
+    connections = by_path(aurora, "aws_cloudwatch_metric_alarm")["aurora/alarms/writer-connections"]["threshold"]
+    assert connections.startswith("${floor(") and "memory_size" in connections
+    assert connections.removeprefix("${").removesuffix("}") in dashboard["dashboard_body"]
     assert aurora["output"]["dashboard_url"]["value"] == (
         "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1"
         "#dashboards/dashboard/keycloak-aurora-eu-west-1"

@@ -17,7 +17,7 @@ def test_writes_every_policy_and_the_roles(tmp_path: Path, capsys: pytest.Captur
     # THEN each is a policy document naming that account, and the roles' configuration is there
     written = sorted(p.name for p in tmp_path.iterdir())
     assert written == sorted([f"{n}.json" for n in ("deploy-network", "deploy-database", "deploy-keys",
-                                                    "deploy-identity", "deploy-state", "plan", "preflight",
+                                                    "deploy-identity", "deploy-state", "deploy-monitoring", "plan", "preflight",
                                                     "find-vpc", "recover")] + ["roles.tf.json"])
     plan = json.loads((tmp_path / "plan.json").read_text())
     assert plan["Version"] == "2012-10-17" and "123456789012" in json.dumps(plan)
