@@ -319,3 +319,18 @@ def test_a_cluster_in_another_account_is_checked_through_its_role(config: dict[s
         f"(us-east-1, role {PARTNER_ROLE})"
     )
     assert reasons["rosa-partner: VPC"].endswith("(10.2.0.0/16), by rosa_clusters[2].vpc.tags")
+
+
+def test_a_retired_clusters_vpc_and_oidc_provider_are_not_looked_up(config: dict[str, Any], tmp_path: Path) -> None:
+    # GIVEN rosa-site-b retired, its VPC gone already (no VPC matches its tags any more) and
+    # its OIDC provider deleted (an issuer no provider has)
+    config["rosa_clusters"][1].update(retired=True, vpc={"tags": {"Name": "gone"}},
+                                      oidc_issuer="https://oidc.op1.openshiftapps.com/deleted")
+    status, rows = run(config, tmp_path)
+    # THEN nothing fails: its credentials are still checked (the retirement's destroy needs
+    # them), its VPC row says why it is not looked up, and its OIDC provider is not asked for
+    assert status == 0, rows
+    marks = {name: (mark, reason) for mark, name, reason in rows}
+    assert marks["credentials: rosa-site-b"][0] == "✓"
+    assert marks["rosa-site-b: VPC"] == ("-", "retired: its stacks destroy what they hold, no lookup")
+    assert "rosa-site-b: OIDC provider" not in marks and "rosa-site-b: CIDRs" not in marks
