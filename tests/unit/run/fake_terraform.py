@@ -2,11 +2,12 @@
 
 Installed on PATH as `terraform` by `tests/unit/run/conftest.py`. It reads its script from
 `$FAKE_TF_SCRIPT` (JSON): `{"<stack>:<command>": {...}}` with, per stack and subcommand
-(`init`, `plan`, `show`, `apply`):
+(`init`, `plan`, `show`, `apply`, `state`):
 
     exit     exit code (default 0; `plan` defaults to 2, "changes", when `changes` is true)
     changes  plan: the saved plan has changes (`show` then shows one create)
     planfile plan: write the -out file (default true)
+    stdout   text to print (e.g. for `state`, the addresses `terraform state list` prints)
     sleep    seconds to take before exiting (default 0)
     block    wait until SIGINT, then take `stopping` seconds (default 0.5) "saving state",
              write `<stack>.stopped` into $FAKE_TF_LOG's directory and exit 1
@@ -61,6 +62,9 @@ elif command == "show":
     changes = [{"address": "aws_route.r", "mode": "managed", "type": "aws_route", "name": "r",
                 "change": {"actions": ["create"], "before": None, "after": {}, "after_unknown": {}}}]
     print(json.dumps({"format_version": "1.2", "resource_changes": changes if saved["changes"] else []}))
+
+if script.get("stdout"):
+    print(script["stdout"], end="", flush=True)
 
 if script.get("block"):
     while not state["interrupted"]:
