@@ -3,6 +3,8 @@
 Input: one `terraform show -json <planfile>` document per stack. Output, in this order:
 
 1. a stable marker line (`MARKER`), so a workflow finds and updates one comment;
+   then, for each retired ROSA cluster, a WARNING "Retiring <cluster>" naming every
+   resource its stacks destroy (`modules.review.retirement`);
 2. a CAUTION block for every stack whose plan failed (`--failed`, or a plan JSON with
    `errored: true`: `terraform plan -out` saves a failed plan too, Terraform 1.11 does,
    and its partial changes are still summarized, so the reviewer sees what was refused);
@@ -35,6 +37,7 @@ from dataclasses import dataclass, field
 
 from modules.review.notices import NOTICES
 from modules.review.plan import DATA_RANK, ResourceChange, StackPlan
+from modules.review.retirement import retiring
 from modules.review.text import code
 
 #: First line of every comment; a workflow updates the comment that contains it.
@@ -240,6 +243,7 @@ def compose(model: SummaryModel, cuts: Cuts) -> str:
         MARKER,
         f"## Terraform plan: {total} stack{'s' if total != 1 else ''}, {len(model.with_changes)} with changes",
         "",
+        *retiring(model.stacks),
         *_failure_block(model.failed),
         *_warning_block(model, cuts),
         *(line for notice in NOTICES for line in notice(model.stacks)),
