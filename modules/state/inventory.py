@@ -100,17 +100,24 @@ class S3Inventory:
 
     def __init__(self, location: StateLocation, *, s3: Any = None, dynamodb: Any = None) -> None:
         self.location = location
-        self._s3 = s3 if s3 is not None else self._client("s3")
-        self._dynamodb = dynamodb
+        self._clients = {"s3": s3, "dynamodb": dynamodb}
+
+    @property
+    def _s3(self) -> Any:
+        return self._client("s3")
 
     def _client(self, service: str) -> Any:
-        import boto3  # only for S3 state: the other backends never load it
-        from botocore.config import Config
+        """The client given, else one made on first use (boto3 only for S3 state)."""
+        if self._clients.get(service) is None:
+            import boto3
+            from botocore.config import Config
 
-        endpoint = self.location.endpoint(service)
-        # An emulator's endpoint takes path-style requests, as the backend's use_path_style.
-        config = Config(s3={"addressing_style": "path"}) if endpoint and service == "s3" else None
-        return boto3.client(service, region_name=self.location.region, endpoint_url=endpoint, config=config)
+            endpoint = self.location.endpoint(service)
+            # An emulator's endpoint takes path-style requests, as the backend's use_path_style.
+            config = Config(s3={"addressing_style": "path"}) if endpoint and service == "s3" else None
+            self._clients[service] = boto3.client(service, region_name=self.location.region, endpoint_url=endpoint,
+                                                  config=config)
+        return self._clients[service]
 
     def _key(self, stack: str) -> str:
         return state_key(self.location.prefix, stack)
@@ -148,8 +155,7 @@ class S3Inventory:
                 raise InventoryError(f"{state.where} is locked ({key}{LOCK_FILE_SUFFIX}): not removed")
             self._s3.delete_object(Bucket=bucket, Key=key)
             if self.location.dynamodb_table:
-                dynamodb = self._dynamodb if self._dynamodb is not None else self._client("dynamodb")
-                dynamodb.delete_item(TableName=self.location.dynamodb_table, Key={"LockID": {"S": f"{bucket}/{key}-md5"}})
+                self._client("dynamodb").delete_item(TableName=self.location.dynamodb_table, Key={"LockID": {"S": f"{bucket}/{key}-md5"}})
         return state.where
 
 
