@@ -114,10 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return supervisor.exit_code or 1
         try:
             stacks = read_manifest(args.outdir)
-            names = select(stacks, args.stacks or ALL)
             states = deployment_states(getattr(args, "config", None) or selected_config_path(), args.outdir)
-            if args.command in ("plan", "deploy", "destroy"):
+            if args.command in ("plan", "deploy", "destroy"):  # whatever STACKS picks
                 states.check(stacks, remove_empty=args.command == "deploy")
+            names = select(stacks, args.stacks or ALL)
             if args.command == "plan":
                 options = PlanOptions(
                     plans_dir=args.plans_dir, summary=args.summary, detailed_exitcode=args.detailed_exitcode,

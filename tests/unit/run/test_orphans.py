@@ -142,3 +142,13 @@ def test_a_deploy_removes_the_recovery_files_whose_imports_are_in_the_state(
     assert (f"run: removed {path}: its 2 imports are in the state of peering-a" in result.stderr) is removed
     # AND only the stacks with a recovery file were asked
     assert [c for c in workspace.commands() if c.endswith(" state")] == ["peering-a state"]
+
+
+def test_the_check_comes_before_the_stack_selection(workspace: Workspace) -> None:
+    # GIVEN the only cluster's entry deleted: its stacks' patterns match nothing any more
+    workspace.state("peering-gone", resources=2)
+    result = plan(workspace, "peering-gone")
+    # THEN the orphan is what the run says, not that no stack matches
+    assert result.returncode == 1
+    assert "  peering-gone: 2 resources (" in result.stderr
+    assert "no stack matches" not in result.stderr
