@@ -4,12 +4,15 @@ Keycloak there loses; once they hold nothing, a note says the entry may go."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from modules.review.fit import render
 from modules.review.markdown import MARKER
 from modules.review.plan import retired_cluster, stack_plan
 
+FIXTURES = Path(__file__).parent / "fixtures"
 ROLE = "aws_iam_role.keycloak-role_2B28C24F"
 POLICY = "aws_iam_role_policy.keycloak-role_policy_AFB308EB"
 CONNECTION = "aws_vpc_peering_connection.peering_connection_3C3B9B4A"
@@ -106,3 +109,22 @@ def test_once_its_stacks_hold_nothing_a_note_says_the_entry_may_go() -> None:
 def test_without_a_retired_cluster_there_is_no_such_block() -> None:
     text = render({"aurora": live_plan(), "peering-a": live_plan(destroyed(CONNECTION))})
     assert "Retiring" not in text and "is retired" not in text
+
+
+def test_the_real_plans_of_a_retirement() -> None:
+    # `terraform show -json` of the retirement of the cross-account cluster on moto (the
+    # end-to-end scenario of tests/e2e/test_retire.py), trimmed to what the review reads
+    plans = {stack: json.loads((FIXTURES / f"retire-{stack}.plan.json").read_text())
+             for stack in ("access-rosa-partner", "peering-rosa-partner")}
+    lines = render(plans).splitlines()
+    assert lines[3:5] == [
+        "> [!WARNING]",
+        "> **Retiring `rosa-partner`: 10 resources destroyed.** Keycloak in `rosa-partner` loses its database: its"
+        " way there (the peering, the routes on both sides, the 5432 rule) and its credentials (its pod roles, its"
+        " ServiceAccount and Secrets) go. Apply once that site serves no users; the deploy destroys the stacks in"
+        " this order. Then delete the entry from `rosa_clusters`.",
+    ]
+    listed = [line for line in lines if line.startswith(">   - ")]
+    assert listed == [f">   - `{rc['address']}`" for stack in plans.values() for rc in stack["resource_changes"]]
+    assert {rc["change"]["actions"][0] for stack in plans.values() for rc in stack["resource_changes"]} == {"delete"}
+    assert "> - `peering-rosa-partner`: 6 to destroy" in lines
