@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modules.naming import RETIRED_OUTPUT
+
 #: The manifest file, relative to the synth output directory.
 MANIFEST = "manifest.json"
 #: Every stack: what `make plan` and `make deploy` run without STACKS.
@@ -62,6 +64,18 @@ def stacks_from_manifest(data: Mapping[str, Any], outdir: Path) -> dict[str, Sta
     if not stacks:
         raise StackError(f"{outdir / MANIFEST} lists no stacks")
     return stacks
+
+
+def retired_cluster(stack: Stack) -> str | None:
+    """The ROSA cluster a retired cluster's stack belongs to (its `retired` output,
+    `modules.retire`), else None: such a stack reads no other stack's outputs and holds
+    nothing once applied. Reads the stack's `cdk.tf.json` (None when there is none)."""
+    try:
+        document = json.loads((stack.directory / "cdk.tf.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = ((document.get("output") or {}).get(RETIRED_OUTPUT) or {}).get("value")
+    return value if isinstance(value, str) else None
 
 
 def select(stacks: Mapping[str, Stack], patterns: Sequence[str] = ALL) -> list[str]:

@@ -108,11 +108,14 @@ def test_retired_stacks_are_planned_and_deployed_dependants_first(workspace: Wor
     assert sorted(c for c in workspace.commands() if c.endswith(" plan")) == ["aurora plan", "keycloak-a plan",
                                                                                "peering-a plan"]
 
-    # WHEN deployed: keycloak-a before peering-a
+    # WHEN deployed: keycloak-a before peering-a, and the log says what the deploy of each does
     workspace.log.unlink()
-    assert workspace.run("deploy", "--auto-approve").returncode == 0
+    deployed = workspace.run("deploy", "--auto-approve")
+    assert deployed.returncode == 0
     assert [c for c in workspace.commands() if c.endswith(" plan")] == ["aurora plan", "keycloak-a plan",
                                                                          "peering-a plan"]
+    assert "run: deploy peering-a (3/3): a is retired, this destroys what the stack holds" in deployed.stderr
+    assert "run: deploy aurora (1/3)\n" in deployed.stderr
 
 
 VPC = "aws_vpc.network_vpc_4E8F0223"
