@@ -123,10 +123,20 @@ class S3Inventory:
         return state_key(self.location.prefix, stack)
 
     def stacks(self) -> list[str]:
+        """The stacks with a state object; none while the bucket does not exist yet (before
+        the `state` stack that creates it is deployed, with `state.s3.bootstrap`)."""
+        from botocore.exceptions import ClientError
+
         start = f"{self.location.prefix}/"
         found = []
         with _aws_errors(f"cannot list the states in {self.location.describe()} (s3:ListBucket)"):
-            for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.location.bucket, Prefix=start):
+            try:
+                pages = list(self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.location.bucket, Prefix=start))
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") == "NoSuchBucket":
+                    return []
+                raise
+            for page in pages:
                 for item in page.get("Contents") or []:
                     name = item["Key"][len(start):]
                     if name.endswith(STATE_SUFFIX) and "/" not in name and len(name) > len(STATE_SUFFIX):

@@ -146,11 +146,28 @@ def test_s3_never_removes_a_state_that_holds_resources_or_is_locked(
     assert S3Inventory(s3_location(bucket)).stacks() == ["peering-a"]
 
 
-def test_s3_errors_name_the_location_and_the_permission(aws: None) -> None:  # noqa: F811
+def test_s3_before_the_bucket_exists_holds_nothing(aws: None) -> None:  # noqa: F811
+    # `make deploy STACKS=state` creates the bucket (state.s3.bootstrap): nothing to list before
+    assert S3Inventory(s3_location("not-created-yet")).stacks() == []
+
+
+def test_s3_errors_name_the_location_and_the_permission() -> None:
+    from botocore.exceptions import ClientError
+
+    class Denied:
+        def paginate(self, **_: Any) -> Any:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "ListObjectsV2")
+
+    class S3:
+        def get_paginator(self, _operation: str) -> Denied:
+            return Denied()
+
     with pytest.raises(InventoryError) as raised:
-        S3Inventory(s3_location("no-such-bucket-here")).stacks()
-    assert str(raised.value).startswith("cannot list the states in s3://no-such-bucket-here/kc/ (s3:ListBucket): ")
-    assert "NoSuchBucket" in str(raised.value)
+        S3Inventory(s3_location("b"), s3=S3()).stacks()
+    assert str(raised.value) == (
+        "cannot list the states in s3://b/kc/ (s3:ListBucket): An error occurred (AccessDenied) when calling the "
+        "ListObjectsV2 operation: Access Denied"
+    )
 
 
 # --- local -------------------------------------------------------------------------------
