@@ -113,7 +113,7 @@ def test_without_a_retired_cluster_there_is_no_such_block() -> None:
 
 def test_the_real_plans_of_a_retirement() -> None:
     # `terraform show -json` of the retirement of the cross-account cluster on moto (the
-    # end-to-end scenario of tests/e2e/test_retire.py), trimmed to what the review reads
+    # end-to-end scenario of tests/e2e/test_teardown.py), trimmed to what the review reads
     plans = {stack: json.loads((FIXTURES / f"retire-{stack}.plan.json").read_text())
              for stack in ("access-rosa-partner", "peering-rosa-partner")}
     lines = render(plans).splitlines()
