@@ -17,9 +17,8 @@ own commands (`python -m modules.run`, what `make plan` and `make deploy` run):
 Then destroying one peering stack, or one access stack, removes exactly its resources, one
 stack per call with the runner (`make destroy STACKS=...`; the keycloak stacks, never
 deployed here, hold nothing, so nothing asks for --ignore-missing-stack-dependencies); a
-destroy of the protected database is refused before anything is deleted; once the config
-lifts protection, destroying the rest and then `aurora` leaves nothing behind but the final
-snapshot.
+destroy of the protected database is refused before anything is deleted; once the config lifts protection, destroying the rest in one call,
+`aurora` last, leaves nothing behind but the final snapshot.
 
 Runs after test_plan_review.py (which plans the partner's stacks as deployed) and
 test_secret_scan.py (which reads every state, the partner's included).
@@ -37,7 +36,6 @@ import pytest
 from modules.run.stacks import read_manifest
 from tests.e2e.aws_checks import gone, peered, peering_id_of, pod_roles, working
 from tests.e2e.world import AWS_STACKS, PARTNER, PARTNER_ROLE, STATE_BUCKET, STATE_PREFIX, Deployment
-from tests.harness.terraform import terraform
 
 pytestmark = pytest.mark.e2e
 
@@ -47,13 +45,14 @@ PARTNER_STACKS = (f"access-{PARTNER}", f"peering-{PARTNER}")
 PARTNER_ROLES = {f"keycloak-aurora-{PARTNER}-keycloak", f"keycloak-aurora-{PARTNER}-db-bootstrap"}
 
 
-def run(deployment: Deployment, command: str, out: Path, *args: str) -> Any:
-    """The runner on the AWS stacks (the keycloak-* ones need Kubernetes), as `make plan
-    PLAN_FLAGS=--detailed-exitcode` (plans and summary into `out`) or `make deploy
-    DEPLOY_FLAGS=--auto-approve` run it; its own lines are printed for `pytest -s`."""
+def run(deployment: Deployment, command: str, out: Path, *args: str, stacks: tuple[str, ...] = AWS_STACKS) -> Any:
+    """The runner on `stacks` (default the AWS ones: the keycloak-* stacks need Kubernetes),
+    as `make plan PLAN_FLAGS=--detailed-exitcode` (plans and summary into `out`) or `make
+    deploy DEPLOY_FLAGS=--auto-approve` run it, with `args` (`--no-synth` where the config
+    did not change since the last run); its own lines are printed for `pytest -s`."""
     flags = (["--detailed-exitcode", "--plans-dir", str(out / "plans"), "--summary", str(out / "summary.md")]
              if command == "plan" else ["--auto-approve"])
-    result = deployment.run(command, *AWS_STACKS, *flags, *args)
+    result = deployment.run(command, *stacks, *flags, *args)
     print("\n".join(line for line in result.stderr.splitlines() if line.startswith("run: ")))
     return result
 
@@ -202,16 +201,14 @@ def test_retiring_it_plans_the_destroy_of_exactly_what_its_stacks_hold(
 def test_the_deploy_destroys_them_in_both_accounts_and_nothing_else(
     deployment: Deployment, before: dict[str, Any], tmp_path: Path
 ) -> None:
-    # WHEN the retirement is deployed
-    result = run(deployment, "deploy", tmp_path)
+    # WHEN the retirement is deployed: the partner's stacks (the plan above found nothing to
+    # change in the others, and the plan after this one proves they still have nothing;
+    # every stack would take each a Terraform init and plan more), as synthesized for that plan
+    result = run(deployment, "deploy", tmp_path, "--no-synth", stacks=PARTNER_STACKS)
 
-    # THEN it applied the partner's stacks, access before peering, and no other stack had changes
+    # THEN both were applied, access before peering: the dependants of a retired cluster first
     assert result.returncode == 0, result.stderr[-3000:]
-    (outcomes,) = [line for line in result.stderr.splitlines() if line.startswith("run: deploy: ")]
-    outcome = dict(part.split(": ") for part in outcomes.removeprefix("run: deploy: ").split("; "))
-    assert outcome == {stack: "applied" if stack in PARTNER_STACKS else "no changes"
-                       for stack in read_manifest(deployment.outdir) if not stack.startswith("keycloak-")}
-    assert list(outcome).index(f"access-{PARTNER}") < list(outcome).index(f"peering-{PARTNER}")
+    assert f"run: deploy: access-{PARTNER}: applied; peering-{PARTNER}: applied" in result.stderr
     # AND the peering is deleted as each account sees it, with no route through it on either
     # side and no 5432 rule for its machine CIDR; its pod roles are gone, and only they
     partner = deployment.rosa[PARTNER]
@@ -238,26 +235,25 @@ def test_the_deploy_destroys_them_in_both_accounts_and_nothing_else(
 def test_then_the_plans_are_clean_and_the_entry_can_go(
     deployment: Deployment, before: dict[str, Any], tmp_path: Path
 ) -> None:
-    # WHEN its stacks are planned again (the deploy found no change in the others): no
-    # changes (exit 0), and a note says the entry may go
-    again = deployment.run("plan", *PARTNER_STACKS, "--detailed-exitcode", "--plans-dir", str(tmp_path / "again"),
-                           "--summary", str(tmp_path / "again" / "summary.md"))
+    # WHEN planned again: no stack has changes (exit 0), and a note says the entry may go
+    again = run(deployment, "plan", tmp_path / "again", "--no-synth")
     assert again.returncode == 0, again.stderr[-3000:]
     assert (f"> **`{PARTNER}` is retired and its stacks hold nothing any more** "
             in (tmp_path / "again" / "summary.md").read_text())
 
-    # WHEN the entry is deleted: the plan is clean, and says the empty states will go
+    # WHEN the entry is deleted: the plan is clean (exit 0; here of one stack, as the others'
+    # configuration is the same as in the plan above), and says the empty states will go
     delete_partner(deployment)
-    deleted = run(deployment, "plan", tmp_path / "deleted")
+    deleted = run(deployment, "plan", tmp_path / "deleted", stacks=("access-rosa-site-b",))
     assert deleted.returncode == 0, deleted.stderr[-3000:]
     for stack in PARTNER_STACKS:
         assert (f"run: state of {stack}, s3://{STATE_BUCKET}/{STATE_PREFIX}/{stack}.tfstate, holds nothing and no "
                 f"stack uses it (left by the retirement of {PARTNER}): the next deploy removes it") in deleted.stderr
-    assert planned_changes(tmp_path / "deleted") == {stack: [] for stack in planned_changes(tmp_path / "deleted")}
+    assert planned_changes(tmp_path / "deleted") == {"access-rosa-site-b": []}
 
-    # AND the next deploy (here of one stack, without changes) removes them, and only them
+    # AND the next deploy (here of that one stack, without changes) removes them, and only them
     objects = state_objects(deployment)
-    deployed = deployment.run("deploy", "access-rosa-site-b", "--auto-approve")
+    deployed = deployment.run("deploy", "access-rosa-site-b", "--auto-approve", "--no-synth")
     assert deployed.returncode == 0, deployed.stderr[-3000:]
     left = {key for key in objects if not any(key == f"{STATE_PREFIX}/{stack}.tfstate" for stack in PARTNER_STACKS)}
     assert set(state_objects(deployment)) == left
@@ -307,17 +303,14 @@ def test_destroying_one_access_stack_removes_exactly_its_roles(deployment: Deplo
 
 def test_destroy_is_refused_while_the_database_is_protected(deployment: Deployment) -> None:
     # GIVEN the secure default, deletion_protection: true
-    # WHEN someone destroys the aurora stack
-    result = deployment.destroy("aurora", check=False)
-    # THEN Terraform refuses at plan time, before deleting anything
-    assert result.returncode != 0
-    # The reason, from Terraform itself (cdktf's re-wrapped output sometimes loses the
-    # last lines): a destroy plan of the stack stops on prevent_destroy.
-    plan = terraform(
-        ["plan", "-destroy", "-input=false"], cwd=deployment.stack_dir("aurora"), env=deployment.env, ok_codes=(1,)
-    )
-    assert "Instance cannot be destroyed" in plan.stderr + plan.stdout
-    assert "lifecycle.prevent_destroy" in plan.stderr + plan.stdout
+    # WHEN someone destroys the aurora stack, its dependants left out on purpose
+    result = deployment.run("destroy", "aurora", "--auto-approve", "--ignore-missing-stack-dependencies")
+    # THEN Terraform refuses at plan time, before deleting anything: a destroy plan of the
+    # stack stops on prevent_destroy (Terraform's own words, which the runner passes on)
+    assert result.returncode == 1
+    assert "run: destroy: aurora: failed" in result.stderr
+    assert "Instance cannot be destroyed" in result.stdout
+    assert "lifecycle.prevent_destroy" in result.stdout
     vpc_id = deployment.outputs()["aurora"]["vpc_id"]
     assert deployment.client("ec2").describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
     rds = deployment.client("rds")
@@ -340,11 +333,13 @@ def server_errors(deployment: Deployment) -> str:
 
 
 def lift_protection(deployment: Deployment) -> None:
-    """What an operator does on purpose: set deletion_protection false and apply it."""
+    """What an operator does on purpose: set deletion_protection false and apply it
+    (`make deploy STACKS=aurora`)."""
     data = deployment.config()
     data["aurora"]["deletion_protection"] = False
     deployment.write_config(data)
-    deployment.deploy("aurora")
+    result = deployment.run("deploy", "aurora", "--auto-approve")
+    assert result.returncode == 0, f"deploy aurora:\n{result.stdout[-4000:]}\n{result.stderr[-3000:]}"
 
 
 def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
@@ -354,16 +349,16 @@ def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
     (cluster,) = deployment.client("rds").describe_db_clusters(DBClusterIdentifier="keycloak-aurora")["DBClusters"]
     assert cluster["DeletionProtection"] is False
 
-    # One stack per call, dependants first, with cdktf as a user of it would: cdktf 0.21
-    # given several stacks together with --ignore-missing-stack-dependencies starts the same
-    # stack's destroy over and over until the first one blocks on its output (seen here,
-    # 2026-11). Site A's stacks are destroyed already (above), the partner's retired.
-    for stack in ("peering-rosa-site-b", "access-rosa-site-b", "aurora"):
-        result = deployment.destroy(stack)
-        if stack == "peering-rosa-site-b":
-            (state,) = deployment.client("ec2").describe_vpc_peering_connections(
-                VpcPeeringConnectionIds=[peering_b])["VpcPeeringConnections"]
-            assert state["Status"]["Code"] == "deleted", f"{stack} left its peering:\n{result.stdout[-4000:]}"
+    # What is left in one call, `make destroy STACKS="peering-rosa-site-b access-rosa-site-b
+    # aurora"`: the runner destroys them dependants first, aurora last. Site A's stacks are
+    # destroyed already (above), the partner's retired, the keycloak ones never deployed:
+    # they hold nothing, so nothing asks for --ignore-missing-stack-dependencies.
+    result = deployment.run("destroy", "peering-rosa-site-b", "access-rosa-site-b", "aurora", "--auto-approve")
+    assert result.returncode == 0, f"destroy:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+    assert "run: destroy: peering-rosa-site-b: applied; access-rosa-site-b: applied; aurora: applied" in result.stderr
+    (state,) = deployment.client("ec2").describe_vpc_peering_connections(
+        VpcPeeringConnectionIds=[peering_b])["VpcPeeringConnections"]
+    assert state["Status"]["Code"] == "deleted", f"peering-rosa-site-b left its peering:\n{result.stdout[-4000:]}"
 
     rds, ec2 = deployment.client("rds"), deployment.client("ec2")
     assert rds.describe_db_clusters()["DBClusters"] == []
