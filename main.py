@@ -9,8 +9,9 @@ to break later, `modules.config.advice`) is printed to stderr as `warning: ...` 
 the synth goes on.
 
 Recovery files that `make recover` wrote for this deployment
-(`recovery/<aurora.name>/<stack>.imports.json`, or under `$KEYCLOAK_AURORA_RECOVERY_DIR`)
-become Terraform `import` blocks of their stacks; each one is named on stderr.
+(`recovery/<aurora.name>/<state location>/<stack>.imports.json`, or under
+`$KEYCLOAK_AURORA_RECOVERY_DIR`) become Terraform `import` blocks of their stacks; each one
+is named on stderr.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         gc.disable()
 
     try:
-        imports = imports_file.read_all(imports_file.recovery_dir(), config.aurora.name)
+        imports = imports_file.read_all(imports_file.recovery_dir(), imports_file.DeploymentKey.of(config))
         for stack, recovery in imports.items():
             print(f"{recovery.path}: {len(recovery.blocks)} import blocks for stack {stack}", file=sys.stderr)
         # Imported only now: a bad config fails in milliseconds, before jsii and Node start.

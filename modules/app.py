@@ -1,6 +1,7 @@
 """Wires the stacks of a deployment: `aurora`; per ROSA cluster `peering-<name>`,
 `access-<name>` (its pod roles; not with `keycloak.credentials: copy`) and
-`keycloak-<name>`; and `state` (the state bucket) when `state.s3.bootstrap` asks for it."""
+`keycloak-<name>`, empty for a retired cluster (`modules.retire`); and `state` (the state
+bucket) when `state.s3.bootstrap` asks for it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from modules.keycloak.stack import KeycloakStack
 from modules.peering.stack import PeeringStack
 from modules.recover.import_blocks import add_import_blocks
 from modules.recover.imports_file import RecoveryFile, RecoveryFileError
+from modules.retire.stack import retire_cluster
 from modules.state.stack import StateStack
 
 
@@ -36,6 +38,9 @@ def build_app(
         StateStack(app, config=config)
     aurora = AuroraStack(app, config=config)
     for rosa in config.rosa_clusters:
+        if rosa.retired:
+            retire_cluster(app, config=config, rosa=rosa, aurora=aurora)
+            continue
         peering = PeeringStack(app, config=config, rosa=rosa, aurora=aurora)
         access = AccessStack(app, config=config, rosa=rosa, aurora=aurora) if config.keycloak.uses_pod_roles else None
         KeycloakStack(app, config=config, rosa=rosa, aurora=aurora, peering=peering, access=access)

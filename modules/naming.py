@@ -42,6 +42,26 @@ def access_stack_id(rosa_name: str) -> str:
     return f"{ACCESS_STACK_PREFIX}{rosa_name}"
 
 
+def rosa_stack_ids(rosa_name: str) -> tuple[str, str, str]:
+    """The stacks of a ROSA cluster, dependants first: `keycloak-`, `access-` and `peering-<name>`
+    (the order a retirement destroys them in; `access-` exists only with pod roles)."""
+    return keycloak_stack_id(rosa_name), access_stack_id(rosa_name), peering_stack_id(rosa_name)
+
+
+def rosa_cluster_of(stack_id: str) -> str | None:
+    """The ROSA cluster a stack id belongs to (`peering-a` -> `a`), or None for `aurora`,
+    `state` and any other name."""
+    for prefix in ("keycloak-", ACCESS_STACK_PREFIX, "peering-"):
+        if stack_id.startswith(prefix) and len(stack_id) > len(prefix):
+            return stack_id[len(prefix):]
+    return None
+
+
+#: The one output of a retired cluster's stacks: the cluster's name. Plans show it (the
+#: review names the retirement from it), and the state keeps it once the stack is empty.
+RETIRED_OUTPUT = "retired"
+
+
 def state_key(key_prefix: str, stack_id: str) -> str:
     """The S3 object key of a stack's state: `<key_prefix>/<stack>.tfstate`."""
     return f"{key_prefix.strip('/')}/{stack_id}.tfstate"

@@ -13,7 +13,7 @@ message naming the issuer when the database account has none.
 
 from __future__ import annotations
 
-from cdktf import Postcondition, TerraformOutput, TerraformResourceLifecycle, TerraformStack
+from cdktf import Postcondition, TerraformOutput, TerraformProvider, TerraformResourceLifecycle, TerraformStack
 from constructs import Construct
 
 from modules.access.pod_role import PodRole
@@ -33,6 +33,12 @@ from modules.naming import (
 )
 from modules.providers import DataAwsCallerIdentity, DataAwsIamOpenidConnectProvider, DataAwsPartition
 from modules.state.backend import configure_state, stack_outputs
+
+
+def access_provider(stack: TerraformStack, config: DeploymentConfig) -> TerraformProvider:
+    """The one provider of an `access-<name>` stack: the database's account and region, where
+    the pod roles live (also a retired cluster's, which destroys them through it)."""
+    return aws_provider(stack, "aws", region=config.aurora.region, aws=config.aws)
 
 
 class AccessStack(TerraformStack):
@@ -61,7 +67,7 @@ class AccessStack(TerraformStack):
             raise ValueError(f"rosa cluster {rosa.name!r} has no oidc_issuer")
 
         spec, keycloak = config.aurora, config.keycloak
-        aws_provider(self, "aws", region=spec.region, aws=config.aws)
+        access_provider(self, config)
         aurora_outputs = stack_outputs(self, "aurora-outputs", config, AURORA_STACK_ID)
         account = DataAwsCallerIdentity(self, "account").account_id
         partition = DataAwsPartition(self, "partition").partition

@@ -20,7 +20,7 @@ def _node_dns_finder_breaks_on_node_churn(config: DeploymentConfig) -> Iterator[
     # instance after about an hour, and then the finder matches nothing.
     for i, rosa in enumerate(config.rosa_clusters):
         dns = rosa.vpc.node_private_dns
-        if dns:
+        if dns and not rosa.retired:  # a retired cluster's VPC is no longer looked up
             role = f" ROLE_ARN={rosa.role_arn}" if rosa.role_arn else ""
             yield (
                 f"rosa_clusters[{i}].vpc.node_private_dns = {dns!r}: finds the VPC through one worker node, and "

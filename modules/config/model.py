@@ -560,6 +560,13 @@ class RosaClusterSpec(_Model):
     kubernetes: KubernetesAccess = Field(
         default_factory=KubernetesAccess, description="how the `keycloak-<name>` stack reaches the cluster's API server"
     )
+    retired: bool = Field(
+        default=False,
+        description="retire the cluster: its stacks keep their state, backend and providers (this entry's region "
+        "and `role_arn`) but no resources, so the next `make deploy` destroys everything they hold, "
+        "`keycloak-<name>` first and `peering-<name>` last, and the plan review says so. Its VPC is no longer "
+        "looked up. Delete the entry once that deploy is done",
+    )
 
     @property
     def kube_context(self) -> str:
@@ -778,6 +785,11 @@ class DeploymentConfig(_Model):
     keycloak: KeycloakSpec = Field(default_factory=KeycloakSpec, description="how Keycloak reaches the database")
     state: StateSpec = Field(description="where every stack keeps its Terraform state")
     aws: AwsSpec = Field(default_factory=AwsSpec, description="AWS provider settings for emulators")
+
+    @property
+    def live_rosa_clusters(self) -> list[RosaClusterSpec]:
+        """The ROSA clusters that are not `retired`: those Keycloak runs in and gets a patch for."""
+        return [rosa for rosa in self.rosa_clusters if not rosa.retired]
 
     def rosa_region(self, rosa: RosaClusterSpec) -> str:
         """The region of `rosa`: its own, else the Aurora region."""

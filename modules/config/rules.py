@@ -130,9 +130,12 @@ def _machine_cidrs_disjoint(config: DeploymentConfig) -> Iterator[str]:
         for j in range(i):
             other = clusters[j].machine_cidr
             if other is not None and cidr.overlaps(other):
+                # A retired cluster's route and 5432 rule stay until its retirement is applied.
+                retired = [c.name for c in (clusters[j], cluster) if c.retired]
                 yield (
                     f"rosa_clusters[{i}].machine_cidr = '{cidr}': "
                     f"overlaps rosa_clusters[{j}].machine_cidr {other} ({clusters[j].name})"
+                    + (f"; {retired[0]} is retired: deploy its retirement and delete its entry first" if retired else "")
                 )
 
 

@@ -3,7 +3,7 @@
     python -m modules.keycloak.render --outputs outputs.json [--config CONFIG] [--out-dir rendered] [--no-crd-check]
 
 The guide's last step ("Connecting Aurora database with Keycloak") as files: for every
-cluster in `rosa_clusters`, `<out-dir>/<cluster>/keycloak-db-patch.yaml` (a merge patch
+cluster in `rosa_clusters` but the retired ones, `<out-dir>/<cluster>/keycloak-db-patch.yaml` (a merge patch
 for the Keycloak CR) and, with `keycloak.credentials: external-secrets`, the SecretStore
 and ExternalSecret the `keycloak-<cluster>` stack applies, for review. It then prints the
 `oc` and `kubectl` commands that apply each patch.
@@ -89,7 +89,7 @@ def render_all(config: DeploymentConfig, outputs: DeployedOutputs, out_dir: Path
         region=config.aurora.region,
     )
     rendered = []
-    for rosa in config.rosa_clusters:
+    for rosa in config.live_rosa_clusters:  # a retired cluster's Keycloak loses its database
         external_secrets: tuple[RenderedDocument, ...] = ()
         if eso:
             external_secrets = (
@@ -187,8 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = load_config(command_config_path(args.config))
-        if not config.rosa_clusters:
-            raise RenderError("the config lists no rosa_clusters: nothing to render")
+        if not config.live_rosa_clusters:
+            raise RenderError("the config lists no rosa_clusters but retired ones: nothing to render")
         clusters = render_all(config, load_outputs(args.outputs), args.out_dir)
         warning = check_against_crd(clusters) if args.crd_check else None
     except (ConfigError, OutputsError, RenderError) as err:

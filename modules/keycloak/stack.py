@@ -36,6 +36,19 @@ PASSWORD_SECRET_ADDRESSES = (
 )
 
 
+def keycloak_providers(stack: TerraformStack, config: DeploymentConfig, rosa: RosaClusterSpec) -> None:
+    """The providers of a `keycloak-<name>` stack: kubernetes, through
+    `rosa.kubernetes.config_path` and its context, and aws in the Aurora region (where the
+    master secret lives). A retired cluster's stack keeps them to destroy what it holds."""
+    KubernetesProvider(
+        stack,
+        "kubernetes",
+        config_path=rosa.kubernetes.config_path,
+        config_context=rosa.kube_context,
+    )
+    aws_provider(stack, "aws", region=config.aurora.region, aws=config.aws)
+
+
 class KeycloakStack(TerraformStack):
     """Keycloak's side of the database connection in one ROSA cluster.
 
@@ -71,13 +84,7 @@ class KeycloakStack(TerraformStack):
             self.add_dependency(access)
 
         keycloak = config.keycloak
-        KubernetesProvider(
-            self,
-            "kubernetes",
-            config_path=rosa.kubernetes.config_path,
-            config_context=rosa.kube_context,
-        )
-        aws_provider(self, "aws", region=config.aurora.region, aws=config.aws)
+        keycloak_providers(self, config, rosa)
 
         aurora_outputs = stack_outputs(self, "aurora-outputs", config, AURORA_STACK_ID)
         database = {

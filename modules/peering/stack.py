@@ -3,7 +3,7 @@ database or the other clusters' stacks."""
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack
+from cdktf import TerraformOutput, TerraformProvider, TerraformStack
 from constructs import Construct
 
 from modules.aws.provider import aws_provider
@@ -12,6 +12,18 @@ from modules.config import DeploymentConfig, RosaClusterSpec
 from modules.naming import AURORA_STACK_ID, peering_stack_id
 from modules.peering.rosa_peering import AuroraSide, RosaPeering
 from modules.state.backend import configure_state, stack_outputs
+
+
+def peering_providers(
+    stack: TerraformStack, config: DeploymentConfig, rosa: RosaClusterSpec
+) -> tuple[TerraformProvider, TerraformProvider]:
+    """(ROSA side, Aurora side): the default provider, the requester, in the cluster's region
+    (through its `role_arn`), and alias `aurora`, the accepter, in the Aurora region. A
+    retired cluster's stack keeps them: Terraform destroys each resource through its own."""
+    return (
+        aws_provider(stack, "aws", region=config.rosa_region(rosa), aws=config.aws, role_arn=rosa.role_arn),
+        aws_provider(stack, "aws-aurora", region=config.aurora.region, aws=config.aws, alias="aurora"),
+    )
 
 
 class PeeringStack(TerraformStack):
@@ -32,11 +44,7 @@ class PeeringStack(TerraformStack):
         self.add_dependency(aurora)
 
         spec = config.aurora
-        # The default provider is the ROSA side (requester); `aurora` the accepter side.
-        rosa_provider = aws_provider(
-            self, "aws", region=config.rosa_region(rosa), aws=config.aws, role_arn=rosa.role_arn
-        )
-        aurora_provider = aws_provider(self, "aws-aurora", region=spec.region, aws=config.aws, alias="aurora")
+        rosa_provider, aurora_provider = peering_providers(self, config, rosa)
 
         aurora_outputs = stack_outputs(self, "aurora-outputs", config, AURORA_STACK_ID)
         peering = RosaPeering(

@@ -172,8 +172,12 @@ def state_bucket(ctx: Context) -> Iterator[Result]:
 def rosa_vpcs(ctx: Context) -> Iterator[Result]:
     """Per ROSA cluster, the rules the peering stack's guards enforce: its finder matches
     exactly one VPC; `machine_cidr` lies inside one of that VPC's CIDR blocks and the
-    VPC overlaps no `aurora.vpc_cidr`; at least one ROSA route table is selected."""
+    VPC overlaps no `aurora.vpc_cidr`; at least one ROSA route table is selected. A retired
+    cluster's VPC is no longer looked up (it may be gone): one row says so."""
     for i, rosa in enumerate(ctx.config.rosa_clusters):
+        if rosa.retired:
+            yield Result(f"{rosa.name}: VPC", Status.SKIP, "retired: its stacks destroy what they hold, no lookup")
+            continue
         yield from _rosa_cluster(ctx, f"rosa_clusters[{i}]", rosa)
 
 
@@ -233,6 +237,8 @@ def oidc_providers(ctx: Context) -> Iterator[Result]:
     if not config.keycloak.uses_pod_roles:
         return
     for i, rosa in enumerate(config.rosa_clusters):
+        if rosa.retired:  # its roles are being destroyed: nothing trusts the provider any more
+            continue
         name = f"{rosa.name}: OIDC provider"
         issuer = str(rosa.oidc_issuer)
 

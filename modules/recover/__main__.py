@@ -10,8 +10,9 @@ For each stack (names or patterns such as `peering-*`, of the config's synthesiz
    parent) and chooses one copy per resource (`keepers.py`). Where the state holds a copy
    that nothing uses and the database uses another, it removes the state's copy from the
    state (`terraform state rm`; asked for, or `--yes`).
-3. Writes import blocks for every copy to adopt to `recovery/<deployment>/<stack>.imports.json`
-   (the next `make deploy` imports them), or removes that file when nothing is left to import.
+3. Writes import blocks for every copy to adopt to
+   `recovery/<deployment>/<state location>/<stack>.imports.json` (the next `make deploy`
+   imports them, then removes it), or removes that file when nothing is left to import.
 4. Lists duplicates with what they hold; `--delete-duplicates` (asked for, or `--yes`)
    deletes those holding nothing.
 
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         if not selected:
             print(f"error: no stack matches {' '.join(args.stacks)} (stacks: {', '.join(names)})", file=sys.stderr)
             return 2
-        recovery = Recovery(args, config.aurora.name, Aws())
+        recovery = Recovery(args, imports_file.DeploymentKey.of(config), Aws())
         return max(
             recovery.stack(SynthesizedStack.load(synthesized / "stacks" / name,
                                                  run_directory=Path(args.outdir).resolve() / "stacks" / name))
@@ -101,9 +102,10 @@ def _synthesize(config_path: Path, work: Path) -> Path:
 class Recovery:
     """Recovers one stack at a time, printing what it finds and does."""
 
-    def __init__(self, args: argparse.Namespace, deployment: str, aws: Aws) -> None:
+    def __init__(self, args: argparse.Namespace, deployment: imports_file.DeploymentKey, aws: Aws) -> None:
         self.args = args
-        self.deployment = deployment
+        self.files = deployment  # whose recovery files: the name and the state location
+        self.deployment = deployment.name
         self.aws = aws
 
     def ask(self, question: str) -> bool:
@@ -185,12 +187,12 @@ class Recovery:
         blocks = [imports_file.ImportBlock(b["to"], b["id"]) for b in analysis.import_blocks()]
         directory = imports_file.recovery_dir()
         if blocks:
-            path = imports_file.write(directory, self.deployment, stack.name, blocks)
+            path = imports_file.write(directory, self.files, stack.name, blocks)
             print(f"  wrote {path}: {len(blocks)} import blocks; `make deploy STACKS={stack.name}` imports them:")
             for d in sorted(analysis.by_action("import") + replaced, key=lambda d: d.address):
                 note = " (ambiguous: no reference tells the copies apart)" if d.keeper.ambiguous else ""
                 print(f"    import {d.address} <- {d.keeper.copy.describe()} [by {d.keeper.copy.found_by}]{note}")
-        elif removed := imports_file.remove(directory, self.deployment, stack.name):
+        elif removed := imports_file.remove(directory, self.files, stack.name):
             print(f"  removed {removed}: everything it imported is in the state")
         else:
             print("  nothing to import")

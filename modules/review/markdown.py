@@ -3,8 +3,11 @@
 Input: one `terraform show -json <planfile>` document per stack. Output, in this order:
 
 1. a stable marker line (`MARKER`), so a workflow finds and updates one comment;
+   then, for each retired ROSA cluster, a WARNING "Retiring <cluster>" naming every
+   resource its stacks destroy (`modules.review.retirement`);
 2. a NOTE naming the stacks not planned because a stack they depend on holds nothing yet
-   (before the first deploy) or failed (`waiting`), then a CAUTION block for every stack whose plan failed (`--failed`, or a plan JSON with
+   (before the first deploy) or failed (`waiting`), then a CAUTION block for every stack
+   whose plan failed (`--failed`, or a plan JSON with
    `errored: true`: `terraform plan -out` saves a failed plan too, Terraform 1.11 does,
    and its partial changes are still summarized, so the reviewer sees what was refused);
 3. a CAUTION block when a resource that holds or reaches the data (`DATA_RESOURCE_TYPES`)
@@ -36,6 +39,7 @@ from dataclasses import dataclass, field
 
 from modules.review.notices import NOTICES
 from modules.review.plan import DATA_RANK, ResourceChange, StackPlan
+from modules.review.retirement import retiring
 from modules.review.text import code
 
 #: First line of every comment; a workflow updates the comment that contains it.
@@ -263,6 +267,7 @@ def compose(model: SummaryModel, cuts: Cuts) -> str:
         MARKER,
         f"## Terraform plan: {total} stack{'s' if total != 1 else ''}, {len(model.with_changes)} with changes",
         "",
+        *retiring(model.stacks),
         *_waiting_block(model.waiting),
         *_failure_block(model.failed),
         *_warning_block(model, cuts),

@@ -155,7 +155,8 @@ def credentials_change(stacks: Sequence[StackPlan]) -> list[str]:
     `iam`): a pod role comes or goes, or a `keycloak-*` stack creates, destroys or forgets
     a ServiceAccount, a Secret or the documents filling one. Running Keycloak keeps what it
     started with until its CR is patched, so the order of the steps matters."""
-    changes = [(s.name, c) for s in stacks for c in s.changes if _credential_change(s.name, c)]
+    # A retired cluster's pod roles and Secrets go with it: its own warning says so.
+    changes = [(s.name, c) for s in stacks if not s.retired for c in s.changes if _credential_change(s.name, c)]
     if not changes:
         return []
     lines = [

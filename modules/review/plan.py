@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from modules.naming import RETIRED_OUTPUT
+
 #: Resource types that hold the data or are the path to it, most critical first (the
 #: order of the warning lines): destroying or replacing one loses the database, its key
 #: or secret, or cuts Keycloak off from it.
@@ -102,6 +104,9 @@ class StackPlan:
     drift: tuple[ResourceChange, ...] = ()
     #: address -> the addresses its configuration `depends_on` (explicit dependencies only)
     depends_on: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The ROSA cluster a retired cluster's stack belongs to (its `retired` output,
+    #: `modules.retire`): everything the plan destroys is the retirement. None otherwise.
+    retired: str | None = None
 
     def count(self, action: str) -> int:
         """Resources with `action` (create, update, replace, delete, forget)."""
@@ -273,6 +278,16 @@ def configured_dependencies(plan: Mapping[str, Any]) -> dict[str, tuple[str, ...
     }
 
 
+def retired_cluster(plan: Mapping[str, Any]) -> str | None:
+    """The `retired` output a retired cluster's stack declares (the cluster's name), from the
+    plan's configuration, else its planned values; None for every other stack."""
+    configured = ((plan.get("configuration") or {}).get("root_module") or {}).get("outputs") or {}
+    value = ((configured.get(RETIRED_OUTPUT) or {}).get("expression") or {}).get("constant_value")
+    if value is None:
+        value = (((plan.get("planned_values") or {}).get("outputs") or {}).get(RETIRED_OUTPUT) or {}).get("value")
+    return value if isinstance(value, str) else None
+
+
 def stack_plan(name: str, plan: Mapping[str, Any]) -> StackPlan:
     """A `StackPlan` from the `terraform show -json` document of stack `name`."""
     if not isinstance(plan, Mapping) or "format_version" not in plan:
@@ -294,6 +309,7 @@ def stack_plan(name: str, plan: Mapping[str, Any]) -> StackPlan:
         errored=bool(plan.get("errored")),
         drift=tuple(back for found in drift if (back := put_back(found, planned.get(found.address)))),
         depends_on=configured_dependencies(plan),
+        retired=retired_cluster(plan),
     )
 
 

@@ -1,7 +1,8 @@
 """The deployment's network topology as a Mermaid flowchart (PR comments render it).
 
 Left to right: one subgraph per ROSA cluster's VPC (region, account, machine CIDR and how
-its VPC is found), one labelled edge per VPC peering (its stack and the PostgreSQL port),
+its VPC is found), one labelled edge per VPC peering (its stack and the PostgreSQL port;
+a retired cluster's subgraph says `retired` and its peering is a dotted edge),
 and the Aurora VPC holding one subgraph per AZ subnet with the writer (first AZ, drawn on
 top) or readers (round-robin over the other AZs, as `modules.naming` places
 them). Beyond `MAX_ROSA_DRAWN` clusters the first ones are drawn and one node summarises
@@ -123,6 +124,7 @@ def _vpc_finder(rosa: RosaClusterSpec) -> list[str]:
 def _rosa_vpc(rosa: RosaClusterSpec, region: str, ids: _Ids) -> tuple[str, list[str]]:
     """(machines node id, lines) of one ROSA cluster's VPC subgraph; `region` is the cluster's."""
     account = " · other account" if rosa.cross_account else ""
+    account += " · retired" if rosa.retired else ""
     machines_id = ids.make("machines", rosa.name)
     machines = f"machine CIDR {rosa.machine_cidr}" if rosa.machine_cidr else "machine CIDR: the VPC's CIDR"
     return machines_id, [
@@ -140,8 +142,15 @@ def _crossing(rosa: RosaClusterSpec, region: str, spec: AuroraSpec) -> str:
 
 
 def _peering_label(rosa: RosaClusterSpec, region: str, spec: AuroraSpec) -> str:
-    """Two lines, `peering-<name>` and `tcp/5432` (` · cross-region`...): the edge runs between them."""
-    return label(peering_stack_id(rosa.name), f"tcp/{spec.port}{_crossing(rosa, region, spec)}")
+    """Two lines, `peering-<name>` and `tcp/5432` (` · cross-region`...): the edge runs between
+    them; a retired cluster's says it is being destroyed."""
+    name = peering_stack_id(rosa.name) + (" · retired: destroyed" if rosa.retired else "")
+    return label(name, f"tcp/{spec.port}{_crossing(rosa, region, spec)}")
+
+
+def _edge(rosa: RosaClusterSpec | None) -> str:
+    """`-->`, or `-.->` (dotted) for the peering of a retired cluster."""
+    return "-.->" if rosa is not None and rosa.retired else "-->"
 
 
 def _more_rosa(rest: list[RosaClusterSpec], config: DeploymentConfig, ids: _Ids) -> tuple[str, str, str]:
@@ -150,10 +159,12 @@ def _more_rosa(rest: list[RosaClusterSpec], config: DeploymentConfig, ids: _Ids)
     regions = Counter(config.rosa_region(rosa) for rosa in rest)
     where = ", ".join(f"{region}: {n}" for region, n in sorted(regions.items()))
     other_accounts = sum(rosa.cross_account for rosa in rest)
+    retired = sum(rosa.retired for rosa in rest)
     lines = [
         f"… and {len(rest)} more ROSA clusters, not drawn",
         f"{rest[0].name} … {rest[-1].name}",
-        where + (f"; {other_accounts} in other accounts" if other_accounts else ""),
+        where + (f"; {other_accounts} in other accounts" if other_accounts else "")
+        + (f"; {retired} retired" if retired else ""),
         "each with its own peering-<name> stack",
     ]
     node_id = ids.make("more", "rosa", "clusters")
@@ -167,19 +178,19 @@ def mermaid(config: DeploymentConfig) -> str:
     out = [f"flowchart {DIRECTION}", f'{_INDENT}%%{{init: {{"flowchart": {{"wrappingWidth": {WRAPPING_WIDTH}}}}}}}%%']
     rosa_clusters = list(config.rosa_clusters)
     drawn = rosa_clusters if len(rosa_clusters) <= MAX_ROSA_DRAWN else rosa_clusters[: MAX_ROSA_DRAWN - 1]
-    edges = []
+    edges: list[tuple[str, str, RosaClusterSpec | None]] = []
     for rosa in drawn:
         region = config.rosa_region(rosa)
         machines_id, rosa_lines = _rosa_vpc(rosa, region, ids)
         out.extend(_INDENT + line for line in rosa_lines)
-        edges.append((machines_id, _peering_label(rosa, region, aurora)))
+        edges.append((machines_id, _peering_label(rosa, region, aurora), rosa))
     if len(drawn) < len(rosa_clusters):
         node_id, node_line, edge_label = _more_rosa(rosa_clusters[len(drawn):], config, ids)
         out.append(_INDENT + node_line)
-        edges.append((node_id, edge_label))
+        edges.append((node_id, edge_label, None))
     aurora_id, aurora_lines = _aurora_vpc(aurora, ids)
     out.extend(_INDENT + line for line in aurora_lines)
-    out.extend(f"{_INDENT}{start} -->|{edge_label}| {aurora_id}" for start, edge_label in edges)
+    out.extend(f"{_INDENT}{start} {_edge(rosa)}|{edge_label}| {aurora_id}" for start, edge_label, rosa in edges)
     return "\n".join(out) + "\n"
 
 

@@ -6,6 +6,8 @@
     synth.py        `python main.py` as a child (the runner never imports cdktf)
     plan.py         `plan`: parallel plans, plan JSON, the review summary, drift exit codes
     apply.py        `deploy` / `destroy`: one stack at a time, in dependency order
+    orphans.py      before Terraform: every state the backend holds has a stack (else exit 1)
+    recovery_files.py  after a deploy: recovery files whose imports are in the state go
 
 Run it as `python -m modules.run` (see `__main__.py`).
 """

@@ -12,7 +12,10 @@
 STACK is a stack name or a shell pattern (`aurora`, `'peering-*'`); default every stack
 (`outputs`: `aurora`, what `make render` reads).
 First `python main.py` synthesizes into `--outdir` (default `cdktf.out`) unless `--no-synth`;
-then Terraform runs in each stack's directory (`modules.run.plan`, `modules.run.apply`).
+then the states the backend holds for the deployment are checked against the stacks
+(`modules.run.orphans`: a state of no stack that holds resources stops the run); then
+Terraform runs in each stack's directory (`modules.run.plan`, `modules.run.apply`). After a
+deploy, recovery files whose imports are in the state are removed (`modules.run.recovery_files`).
 
 Exit codes: 0 done; 1 a failure (a usage error included); 2 only for `plan
 --detailed-exitcode`, when some stack has changes; 128 + N when stopped by signal N (130
@@ -33,8 +36,10 @@ from modules.config import selected_config_path
 from modules.run.apply import ApplyOptions, run_apply
 from modules.run.environment import terraform_env
 from modules.run.outputs import DEFAULT_OUTPUTS_FILE, DEFAULT_STACKS, OutputsOptions, run_outputs
+from modules.run.orphans import deployment_states
 from modules.run.plan import DEFAULT_PARALLELISM, PlanOptions, run_plan
 from modules.run.process import GRACE_SECONDS, Supervisor, say
+from modules.run.recovery_files import retire_recovery_files
 from modules.run.stacks import (
     ALL,
     IGNORE_MISSING,
@@ -120,6 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return supervisor.exit_code or 1
         try:
             stacks = read_manifest(args.outdir)
+            states = deployment_states(getattr(args, "config", None) or selected_config_path(), args.outdir)
+            if args.command in ("plan", "deploy", "destroy"):  # whatever STACKS picks
+                states.check(stacks, remove_empty=args.command == "deploy")
             default = DEFAULT_STACKS if args.command == "outputs" else ALL
             names = select(stacks, args.stacks or default)
             if args.command == "plan":
@@ -133,12 +141,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_outputs([stacks[n] for n in names], OutputsOptions(output=args.output), supervisor, env)
             destroy = args.command == "destroy"
             if destroy and not args.ignore_missing:
-                check_destroy_complete(stacks, names)
+                check_destroy_complete(stacks, names, states.holds_resources)
             order = dependency_order(stacks, names)
             if destroy:
                 order.reverse()
             options = ApplyOptions(destroy=destroy, auto_approve=args.auto_approve)
-            return run_apply([stacks[n] for n in order], options, supervisor, env)
+            code = run_apply([stacks[n] for n in order], options, supervisor, env)
+            if not destroy:
+                retire_recovery_files([stacks[n] for n in order], states.config, supervisor, env)
+            return code
         except StackError as err:
             say(f"error: {err}")
             return 1

@@ -1,7 +1,8 @@
 """`deploy` and `destroy`: the selected stacks applied one at a time, with Terraform itself.
 
 Order: the manifest's `dependencies` (`aurora`, then each `peering-<rosa>`, then its
-`keycloak-<rosa>`); `destroy` runs in the reverse order. For each stack: `terraform init`,
+`keycloak-<rosa>`; a retired cluster's the other way round, which the log says); `destroy`
+runs in the reverse order. For each stack: `terraform init`,
 `terraform plan -detailed-exitcode -out` (`-destroy` to destroy), nothing more when it has
 no changes, else the approval (Terraform's prompt, answered here: Terraform itself never
 has a terminal) unless `auto_approve`, and `terraform apply` of exactly that saved plan.
@@ -20,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from modules.run.process import Stopped, Supervisor, say
-from modules.run.stacks import Stack
+from modules.run.stacks import Stack, retired_cluster
 
 APPLIED, NO_CHANGES, FAILED, DECLINED, INTERRUPTED, NOT_STARTED = (
     "applied", "no changes", "failed", "not approved", "interrupted", "not started",
@@ -75,7 +76,9 @@ def run_apply(stacks: Sequence[Stack], options: ApplyOptions, supervisor: Superv
     verb = "destroy" if options.destroy else "deploy"
     outcomes = {stack.name: NOT_STARTED for stack in stacks}
     for number, stack in enumerate(stacks, 1):
-        say(f"{verb} {stack.name} ({number}/{len(stacks)})")
+        retired = retired_cluster(stack)
+        say(f"{verb} {stack.name} ({number}/{len(stacks)})"
+            + (f": {retired} is retired, this destroys what the stack holds" if retired and not options.destroy else ""))
         started = time.monotonic()
         try:
             outcome = apply_stack(stack, options, supervisor, env)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from modules.naming import RETIRED_OUTPUT
 
 #: The manifest file, relative to the synth output directory.
 MANIFEST = "manifest.json"
@@ -64,6 +66,18 @@ def stacks_from_manifest(data: Mapping[str, Any], outdir: Path) -> dict[str, Sta
     return stacks
 
 
+def retired_cluster(stack: Stack) -> str | None:
+    """The ROSA cluster a retired cluster's stack belongs to (its `retired` output,
+    `modules.retire`), else None: such a stack reads no other stack's outputs and holds
+    nothing once applied. Reads the stack's `cdk.tf.json` (None when there is none)."""
+    try:
+        document = json.loads((stack.directory / "cdk.tf.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = ((document.get("output") or {}).get(RETIRED_OUTPUT) or {}).get("value")
+    return value if isinstance(value, str) else None
+
+
 def select(stacks: Mapping[str, Stack], patterns: Sequence[str] = ALL) -> list[str]:
     """Names of the stacks matching any of `patterns` (shell-style, e.g. `peering-*`;
     default every stack), in manifest order. A pattern that matches nothing is an error,
@@ -110,11 +124,15 @@ def missing_dependants(stacks: Mapping[str, Stack], names: Sequence[str]) -> lis
             if other.name not in chosen and chosen.intersection(other.dependencies)]
 
 
-def check_destroy_complete(stacks: Mapping[str, Stack], names: Sequence[str]) -> None:
-    """Raise StackError naming what `missing_dependants` finds (as the cdktf CLI does)."""
-    missing = missing_dependants(stacks, names)
+def check_destroy_complete(
+    stacks: Mapping[str, Stack], names: Sequence[str], holds_resources: Callable[[str], bool] = lambda _: True
+) -> None:
+    """Raise StackError naming what `missing_dependants` finds that `holds_resources` (default:
+    every one, as the cdktf CLI assumes); a dependant destroyed already, or never deployed,
+    does not block the destroy, so one stack per call works in dependants-first order."""
+    missing = [name for name in missing_dependants(stacks, names) if holds_resources(name)]
     if missing:
         raise StackError(
-            f"the following dependant stacks are not included in the stacks to run: {', '.join(missing)}. "
-            f"Add them, or pass {IGNORE_MISSING} when they were never deployed or are kept on purpose."
+            f"the following dependant stacks still hold resources and are not included in the stacks to run: "
+            f"{', '.join(missing)}. Add them, or pass {IGNORE_MISSING} when they are kept on purpose."
         )

@@ -76,3 +76,40 @@ def pod_roles(d: Deployment) -> dict[str, dict]:
             (policy,) = iam.list_role_policies(RoleName=name)["PolicyNames"]
             roles[name] = iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
     return roles
+
+
+def peered(d: Deployment, rosa: RosaVpc) -> dict[str, Any]:
+    """What `rosa`'s peering stack made, each side read in its own account: the connection's
+    status as each side sees it, the routes through it in each ROSA route table and in the
+    Aurora route table, and the 5432 rule for its machine CIDR."""
+    peering_id = peering_id_of(d, rosa)
+    return {
+        "requester": peering_of(d, rosa)["Status"]["Code"],
+        "accepter": accepted_peering_of(d, rosa)["Status"]["Code"],
+        "rosa routes": {kind: rosa_routes_via(d, rosa, table, peering_id) for kind, table in rosa.route_table_ids.items()},
+        "return route": aurora_routes_via(d, peering_id),
+        "5432 rule": rosa.cidr in ingress_cidrs(d),
+    }
+
+
+def working(rosa: RosaVpc) -> dict[str, Any]:
+    """`peered` of a cluster whose peering stack is deployed."""
+    return {
+        "requester": "active",
+        "accepter": "active",
+        "rosa routes": {kind: ["192.168.0.0/16"] for kind in rosa.route_table_ids},
+        "return route": [rosa.cidr],
+        "5432 rule": True,
+    }
+
+
+def gone(rosa: RosaVpc) -> dict[str, Any]:
+    """`peered` of a cluster whose peering stack was destroyed: deleted as each side sees it,
+    no route through it on either side, no 5432 rule for its machine CIDR."""
+    return {
+        "requester": "deleted",
+        "accepter": "deleted",
+        "rosa routes": {kind: [] for kind in rosa.route_table_ids},
+        "return route": [],
+        "5432 rule": False,
+    }

@@ -6,8 +6,8 @@ identity here: `aws_env()` removes it), so these tests check the documents thems
 the trust policy's provider, audience and exact `sub`, and the resources each role is
 allowed. The cross-account cluster (`rosa-partner`, in account 222222222222) is checked
 like the others: its pod roles live in the database's account, trusted by the IAM OIDC
-provider of its issuer in that account. test_teardown.py destroys the partner's access
-stack, then one more, and checks that exactly their roles go.
+provider of its issuer in that account. test_teardown.py retires the partner (its roles
+go), then destroys one more access stack, and checks that exactly their roles go.
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ keeps accounts apart as AWS does (a VPC of account 222222222222 is invisible to
   wrote are read with `DescribeTags` in each account (a `tag:` filter on
   `DescribeVpcPeeringConnections` would prove nothing: moto 5.2.5 ignores its filters).
 
-Runs after test_aurora.py on the same session deployment; test_teardown.py destroys the
-partner's stacks, then one other peering stack, then everything.
+Runs after test_aurora.py on the same session deployment; test_teardown.py retires the
+partner through the config, then destroys one other peering stack, then everything.
 """
 
 from __future__ import annotations

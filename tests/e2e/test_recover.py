@@ -41,8 +41,9 @@ from typing import Any
 
 import pytest
 
+from modules.config import load_config
 from modules.naming import ADDRESS_TAG
-from modules.recover.imports_file import RECOVERY_DIR_ENV
+from modules.recover.imports_file import RECOVERY_DIR_ENV, DeploymentKey, file_for
 from tests.conftest import ROOT
 from tests.e2e.world import (
     OTHER_REGION,
@@ -96,7 +97,11 @@ def recover(w: Deployment, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def recovery_file(w: Deployment, stack: str) -> Path:
-    return Path(w.env[RECOVERY_DIR_ENV]) / DEPLOYMENT / f"{stack}.imports.json"
+    """Where `make recover` writes the stack's imports: keyed by the deployment's name and
+    state location (the world's bucket and key prefix)."""
+    files = DeploymentKey.of(load_config(w.config_path))
+    assert files.state == f"s3://{STATE_BUCKET}/{STATE_PREFIX}"
+    return file_for(Path(w.env[RECOVERY_DIR_ENV]), files, stack)
 
 
 def imports_of(w: Deployment, stack: str) -> dict[str, str]:

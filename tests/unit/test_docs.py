@@ -36,7 +36,7 @@ README_MAX_LINES = 300
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 #: Programs a documented command may start with, besides make, python and export.
 KNOWN_PROGRAMS = {
-    "aws", "oc", "kubectl", "rosa", "podman", "git", "terraform", "cp", "cat", "pipenv", "bash", "npx",
+    "aws", "oc", "kubectl", "rosa", "podman", "git", "terraform", "cp", "cat", "cd", "pipenv", "bash", "npx",
 }
 #: Marks a YAML block that is a deliberate config error.
 INVALID_CONFIG = "<!-- invalid-config -->"

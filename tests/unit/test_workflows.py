@@ -19,7 +19,7 @@ import yaml
 
 from modules.review.markdown import MARKER
 from tests.conftest import ROOT, default_signal_handling
-from tests.unit.run.conftest import install_fake_terraform
+from tests.unit.run.conftest import install_fake_terraform, local_state_config
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 
@@ -276,7 +276,8 @@ CHECKOUT = ("Makefile", "Pipfile", "Pipfile.lock", ".venv", "main.py", "cdktf.js
 
 def checkout(tmp_path: Path, script: dict[str, Any]) -> dict[str, str]:
     """A checkout in `tmp_path` with a fake terraform first on PATH following `script`
-    (see fake_terraform.py); returns the step environment."""
+    (see fake_terraform.py); returns the step environment. The config is the example's
+    with local state, which the runner lists before it plans (no AWS call here)."""
     for name in CHECKOUT:
         (tmp_path / name).symlink_to(ROOT / name)
     bin_dir = tmp_path / "bin"
@@ -284,7 +285,8 @@ def checkout(tmp_path: Path, script: dict[str, Any]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("TF_PROVIDER_MIRROR", "GITHUB_ACTIONS", "MAKEFLAGS")}
     return {
         **env, "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}",
-        "KEYCLOAK_AURORA_CONFIG": "config/example.yaml", "FAKE_TF_LOG": str(tmp_path / "calls.jsonl"),
+        "KEYCLOAK_AURORA_CONFIG": str(local_state_config(tmp_path / "example-local.yaml")),
+        "FAKE_TF_LOG": str(tmp_path / "calls.jsonl"),
         "FAKE_TF_SCRIPT": json.dumps(script), "GITHUB_OUTPUT": str(tmp_path / "github-output"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "step-summary.md"), "GITHUB_ACTIONS": "true",
     }

@@ -316,6 +316,16 @@ BAD_INPUTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         _set("rosa_clusters.1.machine_cidr", "10.0.128.0/17"),
         "rosa_clusters[1].machine_cidr = '10.0.128.0/17': overlaps rosa_clusters[0].machine_cidr 10.0.0.0/16 (rosa-site-a)",
     ),
+    "a new cluster's machine CIDR overlapping a retired one's": (
+        lambda data: (_set("rosa_clusters.1.machine_cidr", "10.0.0.0/16")(data),
+                      _set("rosa_clusters.0.retired", True)(data)),
+        "rosa_clusters[1].machine_cidr = '10.0.0.0/16': overlaps rosa_clusters[0].machine_cidr 10.0.0.0/16 "
+        "(rosa-site-a); rosa-site-a is retired: deploy its retirement and delete its entry first",
+    ),
+    "retired not a boolean": (
+        _set("rosa_clusters.0.retired", "soon"),
+        "rosa_clusters[0].retired = 'soon': Input should be a valid boolean, unable to interpret input",
+    ),
     "duplicate ROSA names": (
         _set("rosa_clusters.1.name", "rosa-site-a"),
         "rosa_clusters[1].name = 'rosa-site-a': duplicate of rosa_clusters[0].name",
@@ -751,6 +761,21 @@ def test_a_worker_node_finder_is_advised_against(config_data: dict[str, Any]) ->
         "vpc.cluster_id (the ID `rosa describe cluster` prints) or vpc.id; `make find-vpc REGION=us-east-1 "
         "ROLE_ARN=arn:aws:iam::222222222222:role/peering NODE=ip-10-2-0-5.ec2.internal` prints the VPC id"
     ]
+
+
+def test_a_retired_clusters_finder_is_not_advised_against(config_data: dict[str, Any]) -> None:
+    # Its VPC is no longer looked up: the node may be gone, and that is fine.
+    config_data["rosa_clusters"][1]["vpc"] = {"node_private_dns": "ip-10-1-0-5.eu-west-1.compute.internal"}
+    config_data["rosa_clusters"][1]["retired"] = True
+    assert config_advice(parse_config(config_data)) == []
+
+
+def test_retired_clusters_are_kept_but_not_live(config_data: dict[str, Any]) -> None:
+    assert [rosa.retired for rosa in parse_config(config_data).rosa_clusters] == [False, False]
+    config_data["rosa_clusters"][0]["retired"] = True
+    config = parse_config(config_data)
+    assert [rosa.name for rosa in config.rosa_clusters] == ["rosa-site-a", "rosa-site-b"]
+    assert [rosa.name for rosa in config.live_rosa_clusters] == ["rosa-site-b"]
 
 
 def test_the_example_needs_no_advice(config_data: dict[str, Any]) -> None:

@@ -323,3 +323,24 @@ def test_a_copy_of_the_crd_with_another_digest_is_refused(tmp_path: Path, monkey
     monkeypatch.setenv(crd.ENV, str(tampered))
     with pytest.raises(crd.CrdUnavailable, match=f"{tampered}: SHA-256 [0-9a-f]{{64}}, expected {crd.SHA256}"):
         crd.crd_bytes(download=False)
+
+
+def test_a_retired_cluster_gets_no_patch(
+    tmp_path: Path, config_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN rosa-site-b retired: its Keycloak loses its database with the retirement
+    config_data["rosa_clusters"][1]["retired"] = True
+    config = write_config(tmp_path / "config.yaml", config_data)
+    out_dir = tmp_path / "rendered"
+    code, out, _ = render(capsys, "--outputs", cdktf_outputs(tmp_path), "--config", config, "--out-dir", out_dir)
+    # THEN only the live cluster gets a patch and the commands to apply it
+    assert code == 0
+    assert sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*.yaml")) == [
+        "rosa-site-a/keycloak-db-patch.yaml"
+    ]
+    assert "rosa-site-b" not in out
+    # AND a config whose every cluster is retired has nothing to render
+    config_data["rosa_clusters"][0]["retired"] = True
+    config = write_config(tmp_path / "config.yaml", config_data)
+    code, _, err = render(capsys, "--outputs", cdktf_outputs(tmp_path), "--config", config, "--out-dir", out_dir)
+    assert code == 2 and "no rosa_clusters but retired ones: nothing to render" in err

@@ -375,3 +375,18 @@ def test_a_brought_topic(config: dict[str, Any], tmp_path: Path, world: dict[str
     assert notifications_row(config, tmp_path)[1][2] == (
         "aurora.alarms.topic_arn = 'arn:aws:sns:eu-west-1:123456789012:no-such-topic': no such topic; create it "
         "first, or leave topic_arn out")
+
+
+def test_a_retired_clusters_vpc_and_oidc_provider_are_not_looked_up(config: dict[str, Any], tmp_path: Path) -> None:
+    # GIVEN rosa-site-b retired, its VPC gone already (no VPC matches its tags any more) and
+    # its OIDC provider deleted (an issuer no provider has)
+    config["rosa_clusters"][1].update(retired=True, vpc={"tags": {"Name": "gone"}},
+                                      oidc_issuer="https://oidc.op1.openshiftapps.com/deleted")
+    status, rows = run(config, tmp_path)
+    # THEN nothing fails: its credentials are still checked (the retirement's destroy needs
+    # them), its VPC row says why it is not looked up, and its OIDC provider is not asked for
+    assert status == 0, rows
+    marks = {name: (mark, reason) for mark, name, reason in rows}
+    assert marks["credentials: rosa-site-b"][0] == "✓"
+    assert marks["rosa-site-b: VPC"] == ("-", "retired: its stacks destroy what they hold, no lookup")
+    assert "rosa-site-b: OIDC provider" not in marks and "rosa-site-b: CIDRs" not in marks

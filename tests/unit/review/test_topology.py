@@ -21,7 +21,7 @@ STATEMENTS = {
     "subgraph": re.compile(rf"^subgraph ({_ID})\[{_LABEL}\]$"),
     "end": re.compile(r"^end$"),
     "node": re.compile(rf"^({_ID})(?:\[{_LABEL}\]|\[\({_LABEL}\)\])$"),
-    "edge": re.compile(rf"^({_ID}) -->\|{_LABEL}\| ({_ID})$"),
+    "edge": re.compile(rf"^({_ID}) (-->|-\.->)\|{_LABEL}\| ({_ID})$"),  # -.-> dotted
     "link": re.compile(rf"^({_ID}) ~~~ ({_ID})$"),  # invisible: orders the layout
     "direction": re.compile(r"^direction (LR|RL|TB|TD|BT)$"),
     "comment": re.compile(r"^%%.*$"),
@@ -36,6 +36,7 @@ class Diagram:
     subgraphs: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # id -> (label, parent)
     nodes: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     edges: list[tuple[str, str, str]] = field(default_factory=list)  # (from, label, to)
+    dotted: list[str] = field(default_factory=list)  # the labels of the dotted edges
     links: list[tuple[str, str]] = field(default_factory=list)  # invisible (from, to)
     directions: dict[str, str] = field(default_factory=dict)  # subgraph id -> direction
 
@@ -74,7 +75,9 @@ def parse(source: str) -> Diagram:
             assert stack, f"line {number}: `end` without a subgraph"
             stack.pop()
         elif kind == "edge":
-            d.edges.append((match.group(1), match.group(2), match.group(3)))
+            d.edges.append((match.group(1), match.group(3), match.group(4)))
+            if match.group(2) == "-.->":
+                d.dotted.append(match.group(3))
         elif kind == "link":
             d.links.append((match.group(1), match.group(2)))
         elif kind == "direction":
@@ -182,6 +185,23 @@ def test_vpc_cidr_when_no_machine_cidr_and_cross_region_or_account_peerings(conf
     ]
 
 
+def test_a_retired_cluster_is_drawn_as_such(config_data: dict[str, Any]) -> None:
+    config_data["rosa_clusters"][1]["retired"] = True
+    d = parse(mermaid(parse_config(config_data)))
+    # its VPC says so, and its peering is a dotted edge saying it is destroyed
+    assert "ROSA rosa-site-b · eu-west-1 · retired" in d.labels()
+    assert "ROSA rosa-site-a · eu-west-1" in d.labels()
+    assert sorted(lab for _, lab, _ in d.edges) == [
+        "peering-rosa-site-a<br>tcp/5432",
+        "peering-rosa-site-b · retired: destroyed<br>tcp/5432",
+    ]
+    assert d.dotted == ["peering-rosa-site-b · retired: destroyed<br>tcp/5432"]
+
+
+def test_the_example_has_no_dotted_edge(example: Diagram) -> None:
+    assert example.dotted == []
+
+
 def test_each_way_of_finding_the_vpc_is_named(config_data: dict[str, Any]) -> None:
     config_data["rosa_clusters"] = [
         {"name": "a", "vpc": {"node_private_dns": "ip-10-0-16-10.eu-west-1.compute.internal"}},
@@ -271,6 +291,12 @@ def test_fifty_rosa_clusters_draw_five_and_summarise_the_rest(config_data: dict[
         "2 in other accounts<br>each with its own peering-#lt;name#gt; stack",
         None,
     )
+    # retired ones among those not drawn are counted
+    config = clusters_config(config_data, 50)
+    for rosa in config["rosa_clusters"][-3:]:
+        rosa["retired"] = True
+    (label,) = [lab for lab in parse(mermaid(parse_config(config))).labels() if "more ROSA clusters" in lab]
+    assert "2 in other accounts; 3 retired<br>" in label
     assert [(s, lab) for s, lab, _ in d.edges][-1] == (more, "45 more VPC peerings<br>tcp/5432")
     assert len(d.edges) == 6
 

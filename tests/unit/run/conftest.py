@@ -1,5 +1,7 @@
 """The runner against a recording fake `terraform` (fake_terraform.py) and a hand-written
-manifest: aurora; peering-a on aurora; keycloak-a on both."""
+manifest: aurora; peering-a on aurora; keycloak-a on both. The config is the example's
+with local state (`<workspace>/state/<stack>.tfstate`), which the runner lists before it
+runs Terraform (`modules.run.orphans`): `Workspace.state()` writes one."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import EXAMPLE_CONFIG, ROOT
 
@@ -57,6 +60,26 @@ class Workspace:
         """`<stack> <command>` of every finished call, in order of start."""
         return [f"{c['stack']} {c['command']}" for c in self.calls()]
 
+    @property
+    def state_dir(self) -> Path:
+        """Where the config keeps its local states (`state.local.directory` under the root)."""
+        return self.root / "state"
+
+    def state(self, stack: str, resources: int = 1, outputs: dict[str, Any] | None = None) -> Path:
+        """Write the local state of `stack` holding `resources` managed resource instances
+        (and a data source, which does not count) and `outputs`."""
+        managed = [{"mode": "managed", "type": "aws_route", "name": f"r{n}", "provider": "provider[\"aws\"]",
+                    "instances": [{"schema_version": 0, "attributes": {"id": f"r-{n}"}}]} for n in range(resources)]
+        data = [{"mode": "data", "type": "aws_vpc", "name": "v", "provider": "provider[\"aws\"]",
+                 "instances": [{"schema_version": 0, "attributes": {"id": "vpc-1"}}]}]
+        document = {"version": 4, "terraform_version": "1.11.4", "serial": 3, "lineage": stack,
+                    "outputs": {k: {"value": v, "type": "string"} for k, v in (outputs or {}).items()},
+                    "resources": managed + data, "check_results": None}
+        self.state_dir.mkdir(exist_ok=True)
+        path = self.state_dir / f"{stack}.tfstate"
+        path.write_text(json.dumps(document))
+        return path
+
     def argv(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "modules.run", *args]
 
@@ -99,6 +122,15 @@ def workspace(tmp_path: Path) -> Workspace:
     env = {k: v for k, v in os.environ.items() if k not in ("TF_PROVIDER_MIRROR", "GITHUB_ACTIONS")}
     env.update(
         PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", PYTHONPATH=str(ROOT), FAKE_TF_LOG=str(tmp_path / "calls.jsonl"),
-        FAKE_TF_SCRIPT="{}", KEYCLOAK_AURORA_CONFIG=str(EXAMPLE_CONFIG),
+        FAKE_TF_SCRIPT="{}", KEYCLOAK_AURORA_CONFIG=str(local_state_config(tmp_path / "config.yaml")),
+        KEYCLOAK_AURORA_RECOVERY_DIR=str(tmp_path / "recovery"),
     )
     return Workspace(tmp_path, env)
+
+
+def local_state_config(path: Path) -> Path:
+    """The example config with local state (`state/`, next to the synth output), written to `path`."""
+    data = yaml.safe_load(EXAMPLE_CONFIG.read_text())
+    data["state"] = {"backend": "local"}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path

@@ -2,7 +2,7 @@
 
 Installed on PATH as `terraform` by `tests/unit/run/conftest.py`. It reads its script from
 `$FAKE_TF_SCRIPT` (JSON): `{"<stack>:<command>": {...}}` with, per stack and subcommand
-(`init`, `plan`, `show`, `apply`, `output`):
+(`init`, `plan`, `show`, `apply`, `output`, `state`):
 
     exit     exit code (default 0; `plan` defaults to 2, "changes", when `changes` is true)
     changes  plan: the saved plan has changes (`show` then shows one create)
@@ -10,6 +10,7 @@ Installed on PATH as `terraform` by `tests/unit/run/conftest.py`. It reads its s
     empty    plan: the stack's state holds nothing yet (`show` then has no managed resource in
              `prior_state`; by default it holds one, as a deployed stack does)
     planfile plan: write the -out file (default true)
+    stdout   text to print (e.g. for `state`, the addresses `terraform state list` prints)
     sleep    seconds to take before exiting (default 0)
     await    `<stack>.<command>`: before exiting, wait until that call has started (at most
              30 s; then exit 3): proves two calls overlap, whatever the machine's load
@@ -72,6 +73,9 @@ elif command == "show":
 
 elif command == "output":
     print(json.dumps(script.get("outputs", {})))
+
+if script.get("stdout"):
+    print(script["stdout"], end="", flush=True)
 
 if script.get("block"):
     while not state["interrupted"]:

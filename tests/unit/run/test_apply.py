@@ -66,17 +66,52 @@ def test_a_stack_deploys_alone_its_dependencies_being_deployed_already(workspace
     assert workspace.commands() == ["peering-a init", "peering-a plan", "peering-a apply"]
 
 
-def test_a_destroy_leaving_a_dependant_behind_is_refused_unless_asked_for(workspace: Workspace) -> None:
+def test_a_destroy_leaving_a_dependant_that_holds_resources_behind_is_refused_unless_asked_for(
+    workspace: Workspace,
+) -> None:
+    # GIVEN keycloak-a, which depends on peering-a and aurora, holds resources
     workspace.script(**CHANGES_EVERYWHERE)
+    for stack in ("aurora", "peering-a", "keycloak-a"):
+        workspace.state(stack, resources=2)
+
     refused = workspace.run("destroy", "aurora", "peering-a", "--auto-approve")
     assert refused.returncode == 1
-    assert ("the following dependant stacks are not included in the stacks to run: keycloak-a. Add them, or pass "
-            "--ignore-missing-stack-dependencies") in refused.stderr
+    assert ("the following dependant stacks still hold resources and are not included in the stacks to run: "
+            "keycloak-a. Add them, or pass --ignore-missing-stack-dependencies") in refused.stderr
     assert workspace.calls() == []
 
-    # e.g. only the AWS side was ever deployed (no kubeconfig): the keycloak stack never existed
+    # kept on purpose: asked for
     allowed = workspace.run("destroy", "aurora", "peering-a", "--auto-approve", "--ignore-missing-stack-dependencies")
     assert allowed.returncode == 0, allowed.stderr
+    assert [c for c in workspace.commands() if c.endswith("apply")] == ["peering-a apply", "aurora apply"]
+
+
+def test_one_stack_per_destroy_works_dependants_first(workspace: Workspace) -> None:
+    # GIVEN every stack holds resources
+    workspace.script(**CHANGES_EVERYWHERE)
+    for stack in ("aurora", "peering-a", "keycloak-a"):
+        workspace.state(stack, resources=2)
+
+    # WHEN the stacks are destroyed one per call, dependants first (each destroy empties its
+    # state, as Terraform's would)
+    for stack in ("keycloak-a", "peering-a", "aurora"):
+        result = workspace.run("destroy", stack, "--auto-approve")
+        assert result.returncode == 0, result.stderr
+        workspace.state(stack, resources=0)
+
+    # THEN each was destroyed, alone, without the flag: what depended on it held nothing any more
+    assert [c for c in workspace.commands() if c.endswith("apply")] == [
+        "keycloak-a apply", "peering-a apply", "aurora apply"
+    ]
+
+
+def test_a_dependant_that_was_never_deployed_does_not_block_a_destroy(workspace: Workspace) -> None:
+    # e.g. only the AWS side was ever deployed (no kubeconfig): keycloak-a has no state at all
+    workspace.script(**CHANGES_EVERYWHERE)
+    workspace.state("aurora", resources=2)
+    workspace.state("peering-a", resources=2)
+    result = workspace.run("destroy", "aurora", "peering-a", "--auto-approve")
+    assert result.returncode == 0, result.stderr
     assert [c for c in workspace.commands() if c.endswith("apply")] == ["peering-a apply", "aurora apply"]
 
 

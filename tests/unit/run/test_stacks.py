@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from modules.run.stacks import (
+    Stack,
     StackError,
     check_destroy_complete,
     dependency_order,
     missing_dependants,
     read_manifest,
+    retired_cluster,
     select,
     stacks_from_manifest,
 )
@@ -82,6 +84,24 @@ def test_the_destroy_check_names_the_flag() -> None:
     with pytest.raises(StackError) as raised:
         check_destroy_complete(STACKS, ["peering-a"])
     assert str(raised.value) == (
-        "the following dependant stacks are not included in the stacks to run: keycloak-a. "
-        "Add them, or pass --ignore-missing-stack-dependencies when they were never deployed or are kept on purpose."
+        "the following dependant stacks still hold resources and are not included in the stacks to run: keycloak-a. "
+        "Add them, or pass --ignore-missing-stack-dependencies when they are kept on purpose."
     )
+
+
+def test_the_destroy_check_ignores_dependants_that_hold_nothing() -> None:
+    # GIVEN keycloak-a holds nothing (destroyed by an earlier call, or never deployed)
+    check_destroy_complete(STACKS, ["peering-a"], holds_resources=lambda stack: stack != "keycloak-a")
+    # AND aurora's other dependant, peering-a, still holds resources
+    with pytest.raises(StackError, match=r"still hold resources .*: peering-a\."):
+        check_destroy_complete(STACKS, ["aurora"], holds_resources=lambda stack: stack != "keycloak-a")
+
+
+def test_a_retired_clusters_stack_is_known_by_its_output(tmp_path: Path) -> None:
+    stack = Stack("peering-a", tmp_path / "peering-a")
+    assert retired_cluster(stack) is None  # not synthesized
+    stack.directory.mkdir()
+    (stack.directory / "cdk.tf.json").write_text(json.dumps({"output": {"peering_connection_id": {"value": "x"}}}))
+    assert retired_cluster(stack) is None
+    (stack.directory / "cdk.tf.json").write_text(json.dumps({"output": {"retired": {"value": "a"}}}))
+    assert retired_cluster(stack) == "a"
