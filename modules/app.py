@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from cdktf import App, TerraformStack
 
+from modules import construct_tree
 from modules.access.stack import AccessStack
 from modules.aurora.stack import AuroraStack
 from modules.config import DeploymentConfig
@@ -33,6 +34,7 @@ def build_app(
     config does not have, or an import target it does not have, is an error
     (`RecoveryFileError`).
     """
+    construct_tree.record()  # ids, paths and own tags known in Python: fewer jsii round trips
     app = App(outdir=outdir) if outdir else App()
     if config.state.s3 is not None and config.state.s3.bootstrap:
         StateStack(app, config=config)
@@ -44,7 +46,8 @@ def build_app(
         peering = PeeringStack(app, config=config, rosa=rosa, aurora=aurora)
         access = AccessStack(app, config=config, rosa=rosa, aurora=aurora) if config.keycloak.uses_pod_roles else None
         KeycloakStack(app, config=config, rosa=rosa, aurora=aurora, peering=peering, access=access)
-    stacks = {child.node.id: child for child in app.node.children if isinstance(child, TerraformStack)}
+    stacks = {construct_tree.construct_id(child) or child.node.id: child
+              for child in app.node.children if isinstance(child, TerraformStack)}
     for stack_id, recovery in (imports or {}).items():
         if stack_id not in stacks:
             raise RecoveryFileError(f"{recovery.path}: this config has no stack {stack_id}: delete the file")

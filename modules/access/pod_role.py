@@ -16,6 +16,7 @@ from typing import Any
 
 from constructs import Construct
 
+from modules.construct_tree import reference
 from modules.naming import WEB_IDENTITY_AUDIENCE
 from modules.providers import DataAwsIamPolicyDocument, IamRole, IamRolePolicy
 
@@ -59,12 +60,13 @@ class PodRole(Construct):
             ],
         )
         permissions = DataAwsIamPolicyDocument(self, "permissions", statement=list(statements))
-        self.role = IamRole(self, "role", name=name, assume_role_policy=trust.json, tags={"Name": name})
-        IamRolePolicy(self, "policy", name=name, role=self.role.id, policy=permissions.json)
+        # references computed in Python (`construct_tree.reference`): no round trip each
+        self.role = IamRole(self, "role", name=name, assume_role_policy=reference(trust, "json"), tags={"Name": name})
+        IamRolePolicy(self, "policy", name=name, role=reference(self.role, "id"), policy=reference(permissions, "json"))
 
     @property
     def arn(self) -> str:
-        return self.role.arn
+        return reference(self.role, "arn")
 
     @property
     def name(self) -> str:

@@ -33,6 +33,7 @@ from modules.naming import (
 )
 from modules.providers import DataAwsCallerIdentity, DataAwsIamOpenidConnectProvider, DataAwsPartition
 from modules.state.backend import configure_state, stack_outputs
+from modules.construct_tree import remote_output
 
 
 def access_provider(stack: TerraformStack, config: DeploymentConfig) -> TerraformProvider:
@@ -103,7 +104,7 @@ class AccessStack(TerraformStack):
                 statements=statements,
             )
 
-        secret_arn = aurora_outputs.get_string("master_secret_arn")
+        secret_arn = remote_output(aurora_outputs, "master_secret_arn")
         read_master_secret: list[dict[str, object]] = [
             {"sid": "ReadMasterSecret", "effect": "Allow", "actions": ["secretsmanager:GetSecretValue"], "resources": [secret_arn]},
             {
@@ -111,7 +112,7 @@ class AccessStack(TerraformStack):
                 "sid": "DecryptMasterSecret",
                 "effect": "Allow",
                 "actions": ["kms:Decrypt"],
-                "resources": [aurora_outputs.get_string("kms_key_arn")],
+                "resources": [remote_output(aurora_outputs, "kms_key_arn")],
                 "condition": [
                     {"test": "StringEquals", "variable": "kms:ViaService", "values": [f"secretsmanager.{spec.region}.amazonaws.com"]},
                     {"test": "StringEquals", "variable": "kms:EncryptionContext:SecretARN", "values": [secret_arn]},
@@ -120,7 +121,7 @@ class AccessStack(TerraformStack):
         ]
         if keycloak.credentials == "iam":
             db_user = rds_db_user_arn(
-                partition, spec.region, account, aurora_outputs.get_string("cluster_resource_id"), keycloak.db_user
+                partition, spec.region, account, remote_output(aurora_outputs, "cluster_resource_id"), keycloak.db_user
             )
             keycloak_role = role(
                 "keycloak-role",

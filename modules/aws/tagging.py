@@ -35,12 +35,21 @@ from collections.abc import Mapping
 
 from cdktf import TerraformResource, TerraformStack
 
+from modules import construct_tree
+from modules.logical_ids import logical_id
 from modules.naming import ADDRESS_TAG, DEPLOYMENT_TAG
 
 
 def address(resource: TerraformResource, *, stack_id: str | None = None, resource_type: str | None = None) -> str:
-    """`<stack>/<type>.<logical id>`: the value of the address tag of `resource`. A caller
-    that knows the stack id or the type passes them (each costs a jsii round trip)."""
+    """`<stack>/<type>.<logical id>`: the value of the address tag of `resource`, computed
+    in Python where `modules.construct_tree` recorded its creation; else asked of the kernel
+    (a caller that knows the stack id or the type passes them: a round trip each)."""
+    components = construct_tree.components(resource)
+    if components:
+        stack_id = stack_id or construct_tree.stack_id(resource)
+        resource_type = resource_type or construct_tree.terraform_type(type(resource))
+        if stack_id and resource_type:
+            return f"{stack_id}/{resource_type}.{logical_id(components)}"
     stack_id = stack_id or TerraformStack.of(resource).node.id
     return f"{stack_id}/{resource_type or resource.terraform_resource_type}.{resource.friendly_unique_id}"
 
@@ -59,13 +68,20 @@ def tag_resources(
     resource's own tags, `markers` not, and the identity tags of `deployment`
     (`aurora.name`) and of the resource's address (or of the address its own tags name,
     see `same_aws_object`)."""
-    stack_id = stack.node.id
+    stack_id = construct_tree.construct_id(stack) or stack.node.id
     resource_types: dict[type, str] = {}  # one jsii round trip per class, not per resource
     for node in stack.node.find_all():
         cls = type(node)
         if isinstance(node, TerraformResource) and hasattr(cls, "tags_input"):
             if cls not in resource_types:
-                resource_types[cls] = node.terraform_resource_type
-            own = dict(node.tags_input or {})
+                resource_types[cls] = construct_tree.terraform_type(cls) or node.terraform_resource_type
+            own = _own_tags(node)
             address_tag = own.get(ADDRESS_TAG) or address(node, stack_id=stack_id, resource_type=resource_types[cls])
             node.tags = {**defaults, **own, **markers, DEPLOYMENT_TAG: deployment, ADDRESS_TAG: address_tag}
+
+
+def _own_tags(resource: TerraformResource) -> dict[str, str]:
+    """The tags `resource` was created with: from the construct tree Python recorded (no
+    round trip), else asked of the kernel."""
+    recorded = construct_tree.props(resource)
+    return dict((recorded.get("tags") if recorded is not None else resource.tags_input) or {})

@@ -24,6 +24,7 @@ from modules.keycloak.secret import KeycloakDbSecret
 from modules.naming import AURORA_STACK_ID, access_stack_id, keycloak_stack_id
 from modules.providers import KubernetesProvider
 from modules.state.backend import configure_state, stack_outputs
+from modules.construct_tree import remote_output
 
 #: Addresses that `copy` and `external-secrets` manage and `iam` leaves in the cluster
 #: (Terraform `removed` blocks, `destroy = false`): the copied Secret, or the SecretStore
@@ -88,22 +89,22 @@ class KeycloakStack(TerraformStack):
 
         aurora_outputs = stack_outputs(self, "aurora-outputs", config, AURORA_STACK_ID)
         database = {
-            "writer_endpoint": aurora_outputs.get_string("writer_endpoint"),
-            "port": aurora_outputs.get_string("port"),
-            "database_name": aurora_outputs.get_string("database_name"),
+            "writer_endpoint": remote_output(aurora_outputs, "writer_endpoint"),
+            "port": remote_output(aurora_outputs, "port"),
+            "database_name": remote_output(aurora_outputs, "database_name"),
         }
         ready: list[ITerraformDependable]
         login: SecretLogin | IamLogin
         if keycloak.credentials == "iam":
             roles = stack_outputs(self, "access-outputs", config, access_stack_id(rosa.name))
-            identity = KeycloakIdentity(self, "identity", keycloak=keycloak, role_arn=roles.get_string("keycloak_role_arn"))
+            identity = KeycloakIdentity(self, "identity", keycloak=keycloak, role_arn=remote_output(roles, "keycloak_role_arn"))
             bootstrap = DbUserBootstrap(
                 self,
                 "db-bootstrap",
                 keycloak=keycloak,
                 aurora=config.aurora,
-                role_arn=roles.get_string("bootstrap_role_arn"),
-                master_secret_arn=aurora_outputs.get_string("master_secret_arn"),
+                role_arn=remote_output(roles, "bootstrap_role_arn"),
+                master_secret_arn=remote_output(aurora_outputs, "master_secret_arn"),
                 **database,
             )
             # Moving from copy or external-secrets: forget the password Secret, never delete
@@ -122,13 +123,13 @@ class KeycloakStack(TerraformStack):
             reader_role_arn = None
             if keycloak.credentials == "external-secrets":
                 roles = stack_outputs(self, "access-outputs", config, access_stack_id(rosa.name))
-                reader_role_arn = roles.get_string("secrets_reader_role_arn")
+                reader_role_arn = remote_output(roles, "secrets_reader_role_arn")
             secret = KeycloakDbSecret(
                 self,
                 "db-secret",
                 keycloak=keycloak,
                 aurora=config.aurora,
-                master_secret_arn=aurora_outputs.get_string("master_secret_arn"),
+                master_secret_arn=remote_output(aurora_outputs, "master_secret_arn"),
                 reader_role_arn=reader_role_arn,
             )
             ready = secret.ready

@@ -30,6 +30,7 @@ from cdktf import Fn, Postcondition, TerraformIterator, TerraformProvider, Terra
 from constructs import Construct
 
 from modules.aws.tagging import same_aws_object
+from modules.construct_tree import reference
 from modules.config import RosaClusterSpec
 from modules.peering import cidr, messages
 from modules.peering.messages import placeholder
@@ -137,19 +138,19 @@ class RosaPeering(Construct):
             auto_accept=True if same_account_and_region else None,
             tags=peering_tags,
         )
-        self.connection_id = self.connection.id
+        self.connection_id = reference(self.connection, "id")  # computed in Python: no round trip
         if not same_account_and_region:
             accepter = VpcPeeringConnectionAccepterA(
                 self,
                 "accepter",
                 provider=aurora_provider,
-                vpc_peering_connection_id=self.connection.id,
+                vpc_peering_connection_id=self.connection_id,
                 auto_accept=True,
                 # One AWS object: the accepter carries the connection's address tag too.
                 tags={**peering_tags, **same_aws_object(self.connection)},
             )
             # Routes wait for acceptance: a route to a pending peering is rejected.
-            self.connection_id = accepter.vpc_peering_connection_id
+            self.connection_id = reference(accepter, "vpc_peering_connection_id")
 
         # Routes to Aurora in the selected ROSA route tables, looked up at plan time.
         route_tables = DataAwsRouteTables(

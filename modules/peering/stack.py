@@ -12,6 +12,7 @@ from modules.config import DeploymentConfig, RosaClusterSpec
 from modules.naming import AURORA_STACK_ID, peering_stack_id
 from modules.peering.rosa_peering import AuroraSide, RosaPeering
 from modules.state.backend import configure_state, stack_outputs
+from modules.construct_tree import remote_output
 
 
 def peering_providers(
@@ -56,10 +57,11 @@ class PeeringStack(TerraformStack):
             config_field=f"rosa_clusters[{config.rosa_clusters.index(rosa)}]",
             aurora=AuroraSide(
                 region=spec.region,
-                vpc_id=aurora_outputs.get_string("vpc_id"),
+                vpc_id=remote_output(aurora_outputs, "vpc_id"),
+                # a token: the CIDR guards put it inside Terraform expressions
                 vpc_cidr=aurora_outputs.get_string("vpc_cidr"),
-                route_table_id=aurora_outputs.get_string("route_table_id"),
-                security_group_id=aurora_outputs.get_string("security_group_id"),
+                route_table_id=remote_output(aurora_outputs, "route_table_id"),
+                security_group_id=remote_output(aurora_outputs, "security_group_id"),
                 port=spec.port,
             ),
             rosa_provider=rosa_provider,
