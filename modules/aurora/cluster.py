@@ -33,6 +33,7 @@ from modules.aurora.network import AuroraNetwork
 from modules.aurora.parameters import cluster_parameter_group, instance_parameter_group
 from modules.aws.iam import service_role
 from modules.config import AuroraSpec, PasswordMode, RestoreSpec
+from modules.construct_tree import reference
 from modules.providers import (
     CloudwatchLogGroup,
     IamRolePolicyAttachment,
@@ -158,9 +159,9 @@ class AuroraCluster(Construct):
                 self,
                 id_,
                 identifier=naming.instance_identifier(spec.name, id_),
-                cluster_identifier=self.cluster.id,
-                engine=self.cluster.engine,
-                engine_version=self.cluster.engine_version,
+                cluster_identifier=reference(self.cluster, "id"),
+                engine=reference(self.cluster, "engine"),
+                engine_version=reference(self.cluster, "engine_version"),
                 instance_class=spec.instance_class,
                 availability_zone=az,
                 promotion_tier=tier,
@@ -302,18 +303,18 @@ class AuroraCluster(Construct):
         IamRolePolicyAttachment(
             self,
             "monitoring-role-policy",
-            role=role.name,
+            role=reference(role, "name"),
             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
         )
-        return role.arn
+        return reference(role, "arn")
 
     @property
     def writer_endpoint(self) -> str:
-        return self.cluster.endpoint
+        return reference(self.cluster, "endpoint")
 
     @property
     def reader_endpoint(self) -> str:
-        return self.cluster.reader_endpoint
+        return reference(self.cluster, "reader_endpoint")
 
     @property
     def master_secret_arn(self) -> str:
@@ -324,7 +325,7 @@ class AuroraCluster(Construct):
     @property
     def cluster_resource_id(self) -> str:
         """`cluster-<26 characters>`: what IAM database authentication grants name."""
-        return self.cluster.cluster_resource_id
+        return reference(self.cluster, "cluster_resource_id")
 
     @property
     def jdbc_url(self) -> str:

@@ -20,6 +20,7 @@ from constructs import Construct
 from modules import naming
 from modules.aws.iam import service_role
 from modules.config import AuroraSpec
+from modules.construct_tree import reference
 from modules.providers import (
     CloudwatchLogGroup,
     DbSubnetGroup,
@@ -65,7 +66,7 @@ class AuroraNetwork(Construct):
         DefaultSecurityGroup(
             self,
             "default-security-group",
-            vpc_id=self.vpc.id,
+            vpc_id=reference(self.vpc, "id"),
             tags={"Name": f"{name}-default-deny-all"},
         )
         self._flow_logs(name, spec.log_retention_days, kms_key_arn)
@@ -75,7 +76,7 @@ class AuroraNetwork(Construct):
         self.route_table = RouteTable(
             self,
             "route-table",
-            vpc_id=self.vpc.id,
+            vpc_id=reference(self.vpc, "id"),
             tags={"Name": f"{name}-route-table"},
         )
 
@@ -85,7 +86,7 @@ class AuroraNetwork(Construct):
             subnet = Subnet(
                 self,
                 f"subnet-{az}",
-                vpc_id=self.vpc.id,
+                vpc_id=reference(self.vpc, "id"),
                 cidr_block=str(subnet_spec.cidr),
                 availability_zone=az,
                 map_public_ip_on_launch=False,
@@ -94,8 +95,8 @@ class AuroraNetwork(Construct):
             RouteTableAssociation(
                 self,
                 f"subnet-{az}-route-table",
-                subnet_id=subnet.id,
-                route_table_id=self.route_table.id,
+                subnet_id=reference(subnet, "id"),
+                route_table_id=reference(self.route_table, "id"),
             )
             self.subnets[az] = subnet
 
@@ -105,7 +106,7 @@ class AuroraNetwork(Construct):
             "subnet-group",
             name=naming.subnet_group_name(name),
             description=f"Aurora subnets of {name}, one per availability zone",
-            subnet_ids=[subnet.id for subnet in self.subnets.values()],
+            subnet_ids=[reference(subnet, "id") for subnet in self.subnets.values()],
             tags={"Name": naming.subnet_group_name(name)},
         )
 
@@ -118,7 +119,7 @@ class AuroraNetwork(Construct):
             "security-group",
             name=naming.security_group_name(name),
             description=f"Aurora {name}: PostgreSQL from peered ROSA clusters only",
-            vpc_id=self.vpc.id,
+            vpc_id=reference(self.vpc, "id"),
             tags={"Name": naming.security_group_name(name)},
         )
 
@@ -139,7 +140,7 @@ class AuroraNetwork(Construct):
             self,
             "flow-log-role-policy",
             name="write-flow-logs",
-            role=role.id,
+            role=reference(role, "id"),
             policy=json.dumps(
                 {
                     "Version": "2012-10-17",
@@ -147,7 +148,7 @@ class AuroraNetwork(Construct):
                         {
                             "Effect": "Allow",
                             "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                            "Resource": f"{group.arn}:*",
+                            "Resource": f'{reference(group, "arn")}:*',
                         }
                     ],
                 }
@@ -156,17 +157,17 @@ class AuroraNetwork(Construct):
         FlowLog(
             self,
             "flow-log",
-            vpc_id=self.vpc.id,
+            vpc_id=reference(self.vpc, "id"),
             traffic_type="ALL",
             log_destination_type="cloud-watch-logs",
-            log_destination=group.arn,
-            iam_role_arn=role.arn,
+            log_destination=reference(group, "arn"),
+            iam_role_arn=reference(role, "arn"),
             tags={"Name": f"{name}-flow-logs"},
         )
 
     @property
     def vpc_id(self) -> str:
-        return self.vpc.id
+        return reference(self.vpc, "id")
 
     @property
     def vpc_cidr(self) -> str:
@@ -174,12 +175,12 @@ class AuroraNetwork(Construct):
 
     @property
     def route_table_id(self) -> str:
-        return self.route_table.id
+        return reference(self.route_table, "id")
 
     @property
     def subnet_group_name(self) -> str:
-        return self.subnet_group.name
+        return reference(self.subnet_group, "name")
 
     @property
     def security_group_id(self) -> str:
-        return self.security_group.id
+        return reference(self.security_group, "id")

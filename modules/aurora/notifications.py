@@ -23,6 +23,7 @@ from constructs import Construct
 
 from modules import naming
 from modules.config import AuroraSpec
+from modules.construct_tree import reference
 from modules.providers import DbEventSubscription, SnsTopic
 
 #: RDS event categories sent for the cluster (`aws rds describe-event-categories --source-type db-cluster`).
@@ -65,7 +66,7 @@ class AlarmTopic(Construct):
                 kms_master_key_id=kms_key_arn,
                 tags={"Name": naming.alarm_topic_name(spec.name)},
             )
-            self.topic_arn = topic.arn
+            self.topic_arn = reference(topic, "arn")
             self._emails(alarms.emails)
         DbEventSubscription(
             self,

@@ -16,6 +16,7 @@ from modules.aws.kms_key import CustomerManagedKey
 from modules.aws.provider import aws_provider
 from modules.aws.tagging import tag_resources
 from modules.config import AuroraSpec, DeploymentConfig
+from modules.construct_tree import reference
 from modules.naming import AURORA_STACK_ID
 from modules.state.backend import configure_state
 
@@ -98,14 +99,14 @@ class AuroraStack(TerraformStack):
                 "notifications",
                 spec=spec,
                 kms_key_arn=kms_key_arn,
-                cluster_identifier=cluster.cluster.cluster_identifier,
-                instance_identifiers=[instance.identifier for instance in (cluster.writer, *cluster.readers)],
+                cluster_identifier=reference(cluster.cluster, "cluster_identifier"),
+                instance_identifiers=[reference(instance, "identifier") for instance in (cluster.writer, *cluster.readers)],
             )
             alarms = AuroraAlarms(
                 self,
                 "alarms",
                 spec=spec,
-                cluster_identifier=cluster.cluster.cluster_identifier,
+                cluster_identifier=reference(cluster.cluster, "cluster_identifier"),
                 capacity=capacity,
                 topic_arn=topic.topic_arn,
             )

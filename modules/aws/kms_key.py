@@ -14,6 +14,7 @@ import json
 
 from constructs import Construct
 
+from modules.construct_tree import reference
 from modules.naming import NOTIFYING_SERVICES, kms_alias
 from modules.providers import DataAwsCallerIdentity, DataAwsPartition, KmsAlias, KmsKey
 
@@ -60,8 +61,8 @@ class CustomerManagedKey(Construct):
         for_notifications: bool = False,
     ) -> None:
         super().__init__(scope, id_)
-        account = DataAwsCallerIdentity(self, "account").account_id
-        partition = DataAwsPartition(self, "partition").partition
+        account = reference(DataAwsCallerIdentity(self, "account"), "account_id")
+        partition = reference(DataAwsPartition(self, "partition"), "partition")
         root = f"arn:{partition}:iam::{account}:root"
         statements: list[dict[str, object]] = [
             {
@@ -100,8 +101,8 @@ class CustomerManagedKey(Construct):
             lifecycle={"prevent_destroy": True} if protect else None,
             tags={"Name": f"{name}-key"},
         )
-        KmsAlias(self, "alias", name=kms_alias(name), target_key_id=self.key.key_id)
+        KmsAlias(self, "alias", name=kms_alias(name), target_key_id=reference(self.key, "key_id"))
 
     @property
     def arn(self) -> str:
-        return self.key.arn
+        return reference(self.key, "arn")
