@@ -71,11 +71,14 @@ MB = 1_000_000
 
 GENERATED_CLUSTER_COUNTS = (1, 10, 50)
 
-# Targets (issue #7).
+# Targets (issue #7, raised by issue #24).
 TARGET_EXAMPLE_WALL_S = 1.5
 TARGET_EXAMPLE_RSS_MB = 300
-TARGET_SPEEDUP = 15
+TARGET_SPEEDUP = 20
 TARGET_50_WALL_S = 3.0
+TARGET_50_RSS_MB = 250
+TARGET_PER_CLUSTER_MS = 30
+TARGET_PER_CLUSTER_ROUND_TRIPS = 40
 
 
 # --------------------------------------------------------------------------
@@ -183,6 +186,44 @@ class Case:
 
     def median_rss(self) -> float:
         return statistics.median(r.peak_rss for r in self.results)
+
+
+def round_trips(config: Path) -> dict[str, dict[str, int]]:
+    """jsii round trips per stack of `config` ({stack: {request kind: n}}, plus
+    "(outside)"), counted by `python -m modules.fastsynth.roundtrips`: deterministic,
+    whatever the machine's load."""
+    result = subprocess.run([PYTHON, "-m", "modules.fastsynth.roundtrips", str(config)], cwd=ROOT,
+                            capture_output=True, text=True, check=True, timeout=600)
+    counts = json.loads(result.stdout)
+    return {**counts["stacks"], "(outside)": counts["outside"]}
+
+
+def print_round_trips(example: Path, one: Path, fifty: Path, clusters: int) -> int:
+    """The round-trip table (per stack kind, in the example) and the cost per ROSA cluster
+    (slope from 1 to `clusters` clusters); returns that cost."""
+    from collections import defaultdict
+
+    counted = round_trips(example)
+    largest: dict[str, tuple[str, dict[str, int]]] = {}  # kind -> its costliest stack
+    stacks_of_kind: dict[str, int] = defaultdict(int)
+    for stack, kinds in counted.items():
+        kind = re.sub(r"^(peering|access|keycloak)-.*", r"\1", stack)
+        stacks_of_kind[kind] += 1
+        if kind not in largest or sum(kinds.values()) > sum(largest[kind][1].values()):
+            largest[kind] = (stack, kinds)
+    print()
+    print("| jsii round trips (example) | stacks | costliest stack | round trips | create | get | set | invoke "
+          "| static invoke |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    for kind, (stack, kinds) in largest.items():
+        by = [kinds.get(name, 0) for name in ("Create", "Get", "Set", "Invoke", "StaticInvoke")]
+        print(f"| {kind} | {stacks_of_kind[kind]} | {stack} | {sum(kinds.values())} | " + " | ".join(map(str, by)) + " |")
+    total_one = sum(sum(k.values()) for k in round_trips(one).values())
+    total_fifty = sum(sum(k.values()) for k in round_trips(fifty).values())
+    per_cluster = round((total_fifty - total_one) / (clusters - 1))
+    print(f"\n- Round trips per ROSA cluster (slope 1 -> {clusters} clusters): {per_cluster}; whole synth: "
+          f"{total_one} with 1 cluster, {total_fifty} with {clusters}")
+    return per_cluster
 
 
 def write_generated_config(clusters: int, directory: Path) -> Path:
@@ -361,6 +402,8 @@ def benchmark(runs: int, naive_runs: int) -> None:
         n_files = len(tree_contents(reference))
         print(f"- Load average at end: {load_average()}")
         print(other_load.report())
+        one_config, fifty_config = cases[1].config, cases[3].config
+        per_cluster_round_trips = print_round_trips(EXAMPLE, one_config, fifty_config, cases[3].clusters)
 
     print()
     print("| Case | ROSA clusters | Stacks | Runs | Wall median (s) | Wall min-max (s) "
@@ -403,6 +446,11 @@ def benchmark(runs: int, naive_runs: int) -> None:
         (f"naive/fast {speedup:.1f}x >= {TARGET_SPEEDUP}x", speedup >= TARGET_SPEEDUP),
         (f"50 clusters wall {fifty.median_wall():.2f} s <= {TARGET_50_WALL_S} s",
          fifty.median_wall() <= TARGET_50_WALL_S),
+        (f"50 clusters peak RSS {fifty.median_rss() / MB:.0f} MB <= {TARGET_50_RSS_MB} MB",
+         fifty.median_rss() / MB <= TARGET_50_RSS_MB),
+        (f"per cluster {slope_ms:.1f} ms <= {TARGET_PER_CLUSTER_MS} ms", slope_ms <= TARGET_PER_CLUSTER_MS),
+        (f"per cluster {per_cluster_round_trips} round trips <= {TARGET_PER_CLUSTER_ROUND_TRIPS}",
+         per_cluster_round_trips <= TARGET_PER_CLUSTER_ROUND_TRIPS),
     ]
     verdict = "all met" if all(ok for _, ok in checks) and not differing else "NOT all met"
     print("- Check: " + "; ".join(f"{text} {'PASS' if ok else 'FAIL'}" for text, ok in checks)
