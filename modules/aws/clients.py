@@ -7,6 +7,7 @@ Pure Python and boto3: importing it starts no Node.js process.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,9 +20,19 @@ SESSION_NAME = "keycloak-aurora-readonly"
 #: HTTP 500/502/503/504 and connection errors are retried with exponential backoff and
 #: jitter, up to 10 attempts in all (a second or so of waiting at most for the first few,
 #: capped at 20 s each); an account's API rate limits are shared with everything else
-#: that runs in it. Connecting gives up after 5 s, a reply after 30 s.
-RETRIES = {"mode": "standard", "max_attempts": 10}
-CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=30, retries=RETRIES)
+#: that runs in it. `AWS_MAX_ATTEMPTS` (the AWS SDKs' setting: attempts in all, the first
+#: included) overrides the 10. Connecting gives up after 5 s, a reply after 30 s.
+DEFAULT_MAX_ATTEMPTS = 10
+
+
+def max_attempts(environ: Mapping[str, str] = os.environ) -> int:
+    """`AWS_MAX_ATTEMPTS` when it is a whole number of at least 1, else 10."""
+    value = environ.get("AWS_MAX_ATTEMPTS", "").strip()
+    return int(value) if value.isdigit() and int(value) >= 1 else DEFAULT_MAX_ATTEMPTS
+
+
+CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=30,
+                       retries={"mode": "standard", "total_max_attempts": max_attempts()})
 
 
 class AwsClients:

@@ -30,7 +30,8 @@ RECOVER_READ = (
     "ec2:DescribeNetworkInterfaces", "ec2:DescribeInstances", "ec2:DescribeInternetGateways",
     "ec2:DescribeNatGateways", "ec2:DescribeVpcEndpoints",
     "rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DescribeDBSubnetGroups",
-    "rds:DescribeDBClusterParameterGroups", "rds:ListTagsForResource",
+    "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBParameterGroups", "rds:DescribeEventSubscriptions",
+    "rds:ListTagsForResource",
     "logs:DescribeLogGroups", "logs:ListTagsForResource",
     "iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies",
     "kms:ListKeys", "kms:ListResourceTags", "kms:DescribeKey", "kms:ListAliases",
@@ -51,7 +52,7 @@ _DELETE_KINDS = {
     "ec2:RevokeSecurityGroupIngress": ("security-group", "security-group-rule"),
 }
 
-_RDS_KINDS = ("rds:cluster", "rds:db", "rds:subgrp", "rds:cluster-pg")
+_RDS_KINDS = ("rds:cluster", "rds:db", "rds:subgrp", "rds:cluster-pg", "rds:pg", "rds:es")
 
 
 def _read(grants: Grants, actions: tuple[str, ...], scopes: Scopes) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from modules.aws.clients import CLIENT_CONFIG
+from modules.aws.clients import CLIENT_CONFIG, max_attempts
 from modules.config import ENDPOINT_SERVICES
 from tests.conftest import ROOT
 from tests.e2e.world import NODE_DNS, Deployment, build_rosa_vpcs, e2e_config, new_world
@@ -50,12 +50,13 @@ def run(d: Deployment, proxy: ThrottlingProxy, *argv: str) -> tuple[subprocess.C
 
 
 def test_retries_outlast_the_proxy() -> None:
-    # Ten attempts: far more than the proxy's one in three needs, as AWS's throttling of a
-    # busy account may. Asked of a client, as botocore rewrites the config's dict in place
-    # ("max_attempts": 10 retries become "total_max_attempts": 11) once any client used it.
+    # Ten attempts in all: far more than the proxy's one in three needs, as AWS's throttling
+    # of a busy account may (unless AWS_MAX_ATTEMPTS says otherwise; not set here).
     client = boto3.client("sts", region_name="eu-west-1", config=CLIENT_CONFIG,
                           aws_access_key_id="testing", aws_secret_access_key="testing")
-    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 11}
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 10}
+    assert max_attempts({}) == 10 and max_attempts({"AWS_MAX_ATTEMPTS": "3"}) == 3
+    assert max_attempts({"AWS_MAX_ATTEMPTS": "0"}) == max_attempts({"AWS_MAX_ATTEMPTS": "x"}) == 10
 
 
 def test_find_vpc_through_throttling(world) -> None:

@@ -48,6 +48,11 @@ Patches:
   ``s3:HeadBucket``, which IAM does not have; AWS authorizes it as
   ``s3:ListBucket``. See :func:`_patch_s3_head_bucket_action`.
 
+* With IAM enforcement on, a request is authorized as the action
+  ``<signing name>:<operation>``; CloudWatch signs as ``monitoring``, but its
+  IAM actions are ``cloudwatch:*`` (AWS's Service Authorization Reference), so
+  every alarm call was refused. See :func:`_patch_iam_action_prefixes`.
+
 * ``ModifyDBCluster`` ignores ``EnableIAMDatabaseAuthentication``; RDS turns IAM
   database authentication on or off. See :func:`_patch_rds_iam_authentication_modified`.
 
@@ -410,6 +415,27 @@ def _patch_s3_head_bucket_action() -> None:
     ACTION_MAP["BUCKET"]["HEAD"]["DEFAULT"] = "ListBucket"
 
 
+#: SigV4 signing names whose IAM action prefix differs (AWS's Service Authorization
+#: Reference): CloudWatch signs as `monitoring`, and its actions are `cloudwatch:*`.
+_IAM_PREFIX_OF_SIGNING_NAME = {"monitoring": "cloudwatch"}
+
+
+def _patch_iam_action_prefixes() -> None:
+    """Authorize a request as `<IAM prefix>:<operation>`, as AWS does, not as
+    `<signing name>:<operation>`."""
+    from moto.iam.access_control import IAMRequestBase
+
+    original = IAMRequestBase.__init__
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original(self, *args, **kwargs)
+        service, _, operation = self._action.partition(":")
+        if service in _IAM_PREFIX_OF_SIGNING_NAME:
+            self._action = f"{_IAM_PREFIX_OF_SIGNING_NAME[service]}:{operation}"
+
+    IAMRequestBase.__init__ = __init__  # type: ignore[method-assign]
+
+
 def _patch_rds_iam_authentication_modified() -> None:
     """Let ``ModifyDBCluster`` turn IAM database authentication on or off, as RDS does.
 
@@ -465,6 +491,7 @@ def apply_patches() -> None:
     _patch_rds_restore_managed_password()
     _patch_secret_version_dates()
     _patch_s3_head_bucket_action()
+    _patch_iam_action_prefixes()
     _patch_rds_iam_authentication_modified()
     _patch_rds_parameter_source()
 

@@ -57,7 +57,8 @@ def test_render_starts_no_node(recording_node: tuple[dict[str, str], Path], tmp_
 def test_preflight_and_find_vpc_start_no_node(recording_node: tuple[dict[str, str], Path]) -> None:
     env, record = recording_node
     # AWS at a port nothing listens on: every call fails at once, and none leaves the machine.
-    env = aws_env("http://127.0.0.1:9", base=env)
+    # One attempt each (AWS_MAX_ATTEMPTS): the commands retry connection errors 10 times.
+    env = {**aws_env("http://127.0.0.1:9", base=env), "AWS_MAX_ATTEMPTS": "1"}
     result = run(["modules.preflight", "--config", str(EXAMPLE_CONFIG)], env)
     assert result.returncode == 1, result.stderr
     assert "✗ credentials: aurora, state, rosa-site-a" in result.stdout
