@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.harness.http_server import serving
 
 PLAN = {"format_version": "1.2", "resource_changes": []}
 
@@ -52,14 +52,8 @@ def fake_tfc() -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url, seen
 
 
 def test_follows_the_redirect_without_the_token(fake_tfc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -26,6 +25,7 @@ from modules.state.inventory import (
     terraform_token,
 )
 from modules.state.location import StateLocation
+from tests.harness.http_server import serving
 from tests.unit.recover.conftest import REGION, aws, client  # noqa: F401 - `aws` is a fixture
 
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -233,14 +233,8 @@ def hcp_api() -> Iterator[tuple[str, list[tuple[str, dict[str, list[str]], str |
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url, seen
 
 
 def test_hcp_lists_the_deployments_workspaces_on_every_page(hcp_api: tuple[str, list[Any]]) -> None:
