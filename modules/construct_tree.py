@@ -143,8 +143,3 @@ def remote_output(remote_state: Any, name: str) -> Any:
     if not path:
         return remote_state.get_string(name)
     return f"${{data.terraform_remote_state.{logical_id(path)}.outputs.{name}}}"
-
-
-def forget() -> None:
-    """Drop what was recorded (tests that build many apps in one process)."""
-    _created.clear()
