@@ -22,7 +22,7 @@ import pytest
 
 from tests.conftest import ROOT, default_signal_handling
 from tests.e2e.world import STATE_BUCKET, STATE_PREFIX, Deployment, e2e_config, new_world
-from tests.harness.moto import MotoServer
+from tests.harness.moto import MotoServer, query_actions
 from tests.harness.terraform import terraform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("interrupt")]
@@ -35,14 +35,21 @@ def world(terraform_env: dict[str, str], example_data: dict[str, Any],
           tmp_path_factory: pytest.TempPathFactory) -> Deployment:
     work = tmp_path_factory.mktemp("interrupt")
     with MotoServer.start(log_dir=work) as moto:
-        yield new_world(moto, terraform_env, work, e2e_config(example_data, moto.url))
+        world = new_world(moto, terraform_env, work, e2e_config(example_data, moto.url))
+        # What moto served, named in a failure: a deploy that ends early once failed with
+        # "DBSubnetGroupAlreadyExists" in a fresh moto (2026-12-07), which its log cannot explain.
+        moto.start_recording()
+        yield world
 
 
-def wait_until(condition, what: str, runner: subprocess.Popen[str], log: Path, timeout: float = 300) -> None:
+def wait_until(condition, what: str, runner: subprocess.Popen[str], log: Path, moto: MotoServer,
+               timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
-        assert runner.poll() is None, f"the deploy ended before {what}:\n{log.read_text()[-4000:]}"
-        assert time.monotonic() < deadline, f"no {what} after {timeout} s:\n{log.read_text()[-4000:]}"
+        if runner.poll() is not None or time.monotonic() >= deadline:
+            served = [action for action, _ in query_actions(moto.recorded_requests())]
+            problem = f"the deploy ended before {what}" if runner.poll() is not None else f"no {what} after {timeout} s"
+            raise AssertionError(f"{problem}:\n{log.read_text()[-4000:]}\nquery actions moto served: {served}")
         time.sleep(0.5)
 
 
@@ -59,7 +66,7 @@ def test_sigint_during_a_real_apply_leaves_no_lock_and_a_state_with_what_was_cre
                                   stdin=subprocess.DEVNULL, start_new_session=True,
                                   preexec_fn=default_signal_handling)
     try:
-        wait_until(lambda: rds.describe_db_clusters()["DBClusters"], "cluster being created", runner, log)
+        wait_until(lambda: rds.describe_db_clusters()["DBClusters"], "cluster being created", runner, log, world.moto)
 
         # WHEN the person at the terminal presses Ctrl-C: SIGINT to the foreground process
         # group, that is make and the runner (Terraform has a group of its own)
