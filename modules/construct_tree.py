@@ -11,8 +11,10 @@ struct's values (e.g. a resource's own `tags`).
 
 A construct created before `record()`, or by cdktf itself in Node.js, is unknown here:
 callers fall back to asking the kernel (`None` from `components()` and `props()`).
-The synthesized JSON does not depend on whether `record()` was called (the golden tests
-run both ways).
+The synthesized JSON does not depend on whether `record()` was called: the golden tests
+run with it (`modules.app.build_app` calls it), and
+`tests/unit/fastsynth/test_construct_tree.py` synthesizes an example without it and
+compares every byte with its golden files.
 """
 
 from __future__ import annotations
