@@ -222,8 +222,10 @@ def jdbc_url(host: str, port: int | str, database: str, parameters: Mapping[str,
 
 # --- pod identity (keycloak.credentials: iam, external-secrets) --------------------
 
-#: The audience ROSA's pod identity webhook writes into projected service account tokens
-#: (`--token-audience=sts.amazonaws.com`); every pod role's trust policy requires it.
+#: STS's audience for web identity tokens: the one ROSA's pod identity webhook writes into
+#: projected service account tokens (`--token-audience=sts.amazonaws.com`), which every pod
+#: role's trust policy requires, and the one GitHub's OIDC tokens carry for the workflows'
+#: roles (`modules/iam/github.py`).
 WEB_IDENTITY_AUDIENCE = "sts.amazonaws.com"
 #: The ServiceAccount annotation ROSA's pod identity webhook reads (the same as EKS's).
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"

@@ -19,8 +19,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from modules.naming import WEB_IDENTITY_AUDIENCE
+
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
-AUDIENCE = "sts.amazonaws.com"
 
 
 def plan_role_name(name: str) -> str:
@@ -50,7 +51,7 @@ def trust_policy(role: str, repository: str, provider_arn: str) -> dict[str, Any
             "Principal": {"Federated": provider_arn},
             "Action": "sts:AssumeRoleWithWebIdentity",
             "Condition": {
-                "StringEquals": {f"{GITHUB_ISSUER}:aud": AUDIENCE},
+                "StringEquals": {f"{GITHUB_ISSUER}:aud": WEB_IDENTITY_AUDIENCE},
                 # StringLike with exact values: one subject or two, never a wildcard.
                 "StringLike": {f"{GITHUB_ISSUER}:sub": subjects},
             },
