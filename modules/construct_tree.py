@@ -20,12 +20,15 @@ compares every byte with its golden files.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-#: id(construct) -> (construct, scope, construct id, props). The construct is kept so that
-#: its id() is not reused; constructs live as long as their app anyway.
-_created: dict[int, tuple[Any, Any, str, Any]] = {}
+#: id(construct) -> (construct, scope, construct id or None, props). The construct is kept
+#: so that its id() is not reused; constructs live as long as their app anyway.
+_created: dict[int, tuple[Any, Any, str | None, Any]] = {}
+#: id(scope) -> the constructs created in it from Python, in creation order. A scope with
+#: an entry here is held by its children's entries above, so its id() is not reused either.
+_children: dict[int, list[Any]] = {}
 _lock = threading.Lock()
 _recording = False
 
@@ -37,13 +40,19 @@ def record() -> None:
         if _recording:
             return
         import jsii
+        from constructs import Construct
 
         create = jsii.create
 
         def recording_create(klass: type, obj: Any, args: list[Any] | None = None) -> Any:
             ref = create(klass, obj, args)
-            if args and len(args) >= 2 and isinstance(args[1], str):
-                _created[id(obj)] = (obj, args[0], args[1], args[2] if len(args) > 2 else None)
+            if args and isinstance(args[0], Construct):
+                scope, rest = args[0], args[1:]
+                # (scope, id, props), or (scope, props) for a construct whose id cdktf fixes
+                # (a backend is always "backend"): its id is not known here.
+                construct_id = rest.pop(0) if rest and isinstance(rest[0], str) else None
+                _created[id(obj)] = (obj, scope, construct_id, rest[0] if rest else None)
+                _children.setdefault(id(scope), []).append(obj)
             return ref
 
         jsii.create = recording_create
@@ -65,7 +74,7 @@ def components(construct: Any, stack: Any = None) -> list[str] | None:
     node = construct
     while not is_top(node):
         entry = _created.get(id(node))
-        if entry is None or entry[0] is not node:
+        if entry is None or entry[0] is not node or entry[2] is None:
             return None
         _, scope, construct_id, _ = entry
         path.append(construct_id)
@@ -74,8 +83,28 @@ def components(construct: Any, stack: Any = None) -> list[str] | None:
     return path
 
 
+def descendants(scope: Any) -> list[Any] | None:
+    """Every construct below `scope`, depth first, each before its own children and
+    siblings in creation order (the order of cdktf's `node.find_all()`, without `scope`
+    itself); None when `scope` was not recorded. Complete because this app creates every
+    construct from Python: cdktf creates none of its own below a stack."""
+    entry = _created.get(id(scope))
+    if entry is None or entry[0] is not scope:
+        return None
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        for child in _children.get(id(node), ()):
+            found.append(child)
+            walk(child)
+
+    walk(scope)
+    return found
+
+
 def construct_id(construct: Any) -> str | None:
-    """The id `construct` was created with (`node.id`), or None when not recorded."""
+    """The id `construct` was created with (`node.id`), or None when not recorded (or
+    created without one, as a backend is)."""
     entry = _created.get(id(construct))
     return entry[2] if entry is not None and entry[0] is construct else None
 
@@ -103,37 +132,57 @@ def props(construct: Any) -> Mapping[str, Any] | None:
     return dict(getattr(config, "_values", None) or {})
 
 
-#: The Python package of the aws provider's bindings: a class of its submodule `<sub>` is
-#: the Terraform type `aws_<sub>` (`cdktf_cdktf_provider_aws.vpc.Vpc` is `aws_vpc`,
-#: `...data_aws_vpc.DataAwsVpc` the data source `aws_vpc`).
-_AWS_PACKAGE = "cdktf_cdktf_provider_aws."
+#: The Python packages of the provider bindings, by provider: a class of submodule `<sub>`
+#: is the Terraform type `<provider>_<sub>` (`cdktf_cdktf_provider_aws.vpc.Vpc` is
+#: `aws_vpc`), of submodule `data_<provider>_<name>` the data source `<provider>_<name>`
+#: (`...data_aws_vpc.DataAwsVpc` is the data source `aws_vpc`).
+_PROVIDER_PACKAGES = {"cdktf_cdktf_provider_aws.": "aws", "cdktf_cdktf_provider_kubernetes.": "kubernetes"}
+
+
+def _binding(cls: type) -> tuple[str, bool] | None:
+    """(Terraform type, is a data source) of a provider binding class, else None."""
+    module = cls.__module__
+    for package, provider in _PROVIDER_PACKAGES.items():
+        if module.startswith(package):
+            sub = module[len(package):]
+            if "." in sub:
+                return None
+            if sub.startswith(f"data_{provider}_"):
+                return sub.removeprefix("data_"), True
+            return f"{provider}_{sub}", False
+    return None
 
 
 def terraform_type(cls: type) -> str | None:
-    """The Terraform type of an aws provider class, from its module's name (no round trip);
-    None for any other class."""
-    module = cls.__module__
-    if not module.startswith(_AWS_PACKAGE):
-        return None
-    sub = module[len(_AWS_PACKAGE):]
-    if "." in sub:
-        return None
-    return sub.removeprefix("data_") if sub.startswith("data_aws_") else f"aws_{sub}"
+    """The Terraform type of an aws or kubernetes provider class, from its module's name
+    (no round trip); None for any other class."""
+    binding = _binding(cls)
+    return binding[0] if binding else None
 
 
-def reference(construct: Any, attribute: str) -> Any:
-    """`${<type>.<logical id>.<attribute>}` for an aws provider resource or data source whose
-    path was recorded: what cdktf renders for the attribute's token used as a whole argument
-    or inside a string, without the round trip; else the token (`construct.<attribute>`).
-    Not for use inside `Fn` calls, where cdktf renders a token without `${}`."""
+def expression(construct: Any, attribute: str) -> str | None:
+    """`<type>.<logical id>.<attribute>` (`data.` first for a data source): the expression a
+    token of the attribute stands for, for a provider resource or data source whose path was
+    recorded; None otherwise. cdktf renders a token this way inside a `Fn` call."""
     from modules.logical_ids import logical_id
 
-    resource_type = terraform_type(type(construct))
-    path = components(construct) if resource_type else None
-    if resource_type is None or not path:
-        return getattr(construct, attribute)
-    prefix = "data." if type(construct).__module__.startswith(_AWS_PACKAGE + "data_aws_") else ""
-    return f"${{{prefix}{resource_type}.{logical_id(path)}.{attribute}}}"
+    binding = _binding(type(construct))
+    path = components(construct) if binding else None
+    if binding is None or not path:
+        return None
+    resource_type, is_data = binding
+    return f"{'data.' if is_data else ''}{resource_type}.{logical_id(path)}.{attribute}"
+
+
+def reference(construct: Any, attribute: str, otherwise: Callable[[], Any] | None = None) -> Any:
+    """`${<expression>}` (see `expression`): what cdktf renders for the attribute's token used
+    as a whole argument or inside a string, without the round trip. Where the path was not
+    recorded: `otherwise()`, by default the token `construct.<attribute>`. Not for use inside
+    `Fn` calls, where cdktf renders a token without `${}`."""
+    hcl = expression(construct, attribute)
+    if hcl is not None:
+        return f"${{{hcl}}}"
+    return otherwise() if otherwise is not None else getattr(construct, attribute)
 
 
 def remote_output(remote_state: Any, name: str) -> Any:

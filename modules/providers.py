@@ -7,10 +7,11 @@ benchmark, the test session) call before anything imports cdktf, makes them chea
 keys; structs inside lists must be struct classes (jsii converts only the former), so
 those classes are imported here too.
 
-Names only an optional feature uses (the state bootstrap stack) are in `ON_DEMAND`:
-imported on first access (PEP 562), since importing them costs time and the example
-config needs none of them. The Kubernetes Job binding (about 80 ms) is not among them:
-with `keycloak.credentials: iam`, the default, every `keycloak-<name>` stack runs a Job.
+Names only some configs use are in `ON_DEMAND`: imported on first access (PEP 562),
+since importing them costs time. Among them the Kubernetes Job binding (about 100 ms, the
+costliest submodule here): the example needs it (with `keycloak.credentials: iam`, the
+default, and `keycloak.connectivity_check`, every `keycloak-<name>` stack runs a Job), a
+config with neither does not.
 Modules that use them refer to them as ``providers.<Name>`` where they build the
 resource, so importing those modules stays cheap; ``from modules.providers import
 <Name>`` works too, and imports the submodule at once.
@@ -61,7 +62,6 @@ from cdktf_cdktf_provider_aws.vpc_peering_connection import VpcPeeringConnection
 from cdktf_cdktf_provider_aws.vpc_peering_connection_accepter import VpcPeeringConnectionAccepterA
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from cdktf_cdktf_provider_kubernetes.config_map_v1 import ConfigMapV1
-from cdktf_cdktf_provider_kubernetes.job_v1 import JobV1
 from cdktf_cdktf_provider_kubernetes.manifest import Manifest
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1
@@ -72,6 +72,8 @@ _ON_DEMAND_BY_SUBMODULE: dict[str, tuple[str, ...]] = {
     # aurora.instance_parameters and aurora.alarms.emails.
     "cdktf_cdktf_provider_aws.db_parameter_group": ("DbParameterGroup", "DbParameterGroupParameter"),
     "cdktf_cdktf_provider_aws.sns_topic_subscription": ("SnsTopicSubscription",),
+    # The database bootstrap (keycloak.credentials: iam) and keycloak.connectivity_check.
+    "cdktf_cdktf_provider_kubernetes.job_v1": ("JobV1",),
     # The state bootstrap stack (state.bootstrap).
     "cdktf_cdktf_provider_aws.dynamodb_table": ("DynamodbTable",),
     "cdktf_cdktf_provider_aws.s3_bucket": ("S3Bucket",),

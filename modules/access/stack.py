@@ -33,7 +33,7 @@ from modules.naming import (
 )
 from modules.providers import DataAwsCallerIdentity, DataAwsIamOpenidConnectProvider, DataAwsPartition
 from modules.state.backend import configure_state, stack_outputs
-from modules.construct_tree import remote_output
+from modules.construct_tree import reference, remote_output
 
 
 def access_provider(stack: TerraformStack, config: DeploymentConfig) -> TerraformProvider:
@@ -70,8 +70,8 @@ class AccessStack(TerraformStack):
         spec, keycloak = config.aurora, config.keycloak
         access_provider(self, config)
         aurora_outputs = stack_outputs(self, "aurora-outputs", config, AURORA_STACK_ID)
-        account = DataAwsCallerIdentity(self, "account").account_id
-        partition = DataAwsPartition(self, "partition").partition
+        account = reference(DataAwsCallerIdentity(self, "account"), "account_id")
+        partition = reference(DataAwsPartition(self, "partition"), "partition")
 
         # By URL, in its https:// form (the data source refuses the bare host/path).
         oidc = DataAwsIamOpenidConnectProvider(
@@ -91,6 +91,7 @@ class AccessStack(TerraformStack):
                 ]
             ),
         )
+        oidc_arn = reference(oidc, "arn")
         issuer = issuer_host_path(rosa.oidc_issuer)
 
         def role(id_: str, purpose: str, service_account: str, statements: list[dict[str, object]]) -> PodRole:
@@ -98,7 +99,7 @@ class AccessStack(TerraformStack):
                 self,
                 id_,
                 name=pod_role_name(spec.name, rosa.name, purpose),
-                provider_arn=oidc.arn,
+                provider_arn=oidc_arn,
                 issuer=issuer,
                 subject=service_account_subject(keycloak.namespace, service_account),
                 statements=statements,

@@ -70,7 +70,8 @@ def tag_resources(
     see `same_aws_object`)."""
     stack_id = construct_tree.construct_id(stack) or stack.node.id
     resource_types: dict[type, str] = {}  # one jsii round trip per class, not per resource
-    for node in stack.node.find_all():
+    recorded = construct_tree.descendants(stack)
+    for node in stack.node.find_all() if recorded is None else recorded:
         cls = type(node)
         if isinstance(node, TerraformResource) and hasattr(cls, "tags_input"):
             if cls not in resource_types:

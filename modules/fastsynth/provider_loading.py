@@ -26,7 +26,9 @@ kernel's own start-up and memory (point 3):
    NODE_OPTIONS the user set are kept, and ``os.environ`` is restored as soon
    as the kernel has started, so no other process sees the change. The same
    preload lets the kernel read each assembly's type definitions file
-   (33 MB for aws) by range instead of holding all of it in memory.
+   (33 MB for aws) by range instead of holding all of it in memory, and
+   skips the stack trace cdktf records for every token it makes (only ever
+   shown when a token fails to resolve, and then only the kernel's frames).
 
 3. The jsii kernel process: jsii starts ``node bin/jsii-runtime.js``, a
    wrapper that only spawns a second node process running the kernel and
@@ -35,8 +37,12 @@ kernel's own start-up and memory (point 3):
    the protocol and the console relay jsii's Python side expects. A user's
    own ``JSII_RUNTIME`` is respected.
 
+4. Python: the generated bindings resolve the type hints of an argument-check
+   stub on every call; ``type_hints.install()`` caches them per stub (the
+   checks still run). See ``modules/fastsynth/type_hints.py``.
+
 The synthesized output is byte-identical to the normal path; only the amount
-of code loaded differs.
+of code loaded and the work repeated differ.
 
 Usage: call ``install()`` before the provider imports and -- for the Node.js
 half -- before anything starts the jsii kernel, i.e. before the first import of
@@ -80,6 +86,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
+from modules.fastsynth import type_hints
+
 __all__ = ["enabled", "install"]
 
 #: Python package -> npm package of the prebuilt providers we load lazily.
@@ -117,6 +125,7 @@ def install() -> None:
     if _installed or not enabled():
         return
     _installed = True
+    type_hints.install()
     packages = []
     for package in PROVIDERS:
         if package in sys.modules:

@@ -22,8 +22,8 @@ from typing import Any
 from cdktf import ITerraformDependable
 from constructs import Construct
 
+from modules import providers
 from modules.keycloak import pods
-from modules.providers import JobV1
 
 #: Name of the Job (and its pod's container name prefix) in the Keycloak namespace.
 JOB_NAME = "keycloak-db-check"
@@ -99,7 +99,7 @@ class DbConnectivityCheck(Construct):
             pod = self._iam_pod(login, target, engine_major)
         else:
             pod = self._secret_pod(login, target, engine_major)
-        self.job = JobV1(
+        self.job = providers.JobV1(
             self,
             "job",
             metadata={"name": JOB_NAME, "namespace": namespace, "labels": labels},

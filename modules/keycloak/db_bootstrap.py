@@ -26,11 +26,13 @@ import hashlib
 from cdktf import ITerraformDependable
 from constructs import Construct
 
+from modules import providers
 from modules.config import AuroraSpec, KeycloakSpec
+from modules.construct_tree import reference
 from modules.keycloak import pods
 from modules.keycloak.db_user import bootstrap_sql, psql_args, psql_variables
 from modules.naming import BOOTSTRAP_SERVICE_ACCOUNT, ROLE_ARN_ANNOTATION
-from modules.providers import ConfigMapV1, JobV1, ServiceAccountV1
+from modules.providers import ConfigMapV1, ServiceAccountV1
 
 #: The Job, and the prefix of its ConfigMap.
 JOB_NAME = "keycloak-db-bootstrap"
@@ -94,6 +96,8 @@ class DbUserBootstrap(Construct):
             metadata={"name": f"{JOB_NAME}-sql", "namespace": namespace, "labels": labels},
             data={SQL_KEY: sql},
         )
+        # A reference, not the name itself: the Job then waits for the ConfigMap.
+        sql_config_map = reference(config_map, "metadata[0].name", otherwise=lambda: config_map.metadata.name)
         variables = psql_variables(keycloak.db_user)
         checksum = hashlib.sha256((sql + repr(sorted(variables.items()))).encode()).hexdigest()
 
@@ -128,7 +132,7 @@ class DbUserBootstrap(Construct):
             mounts={**handover, "sql": "/sql"},
             read_only=("handover", "sql"),
         )
-        self.job = JobV1(
+        self.job = providers.JobV1(
             self,
             "job",
             metadata={"name": JOB_NAME, "namespace": namespace, "labels": labels},
@@ -148,7 +152,7 @@ class DbUserBootstrap(Construct):
                         "volume": [
                             pods.memory_volume("handover"),
                             pods.scratch_volume("home"),
-                            {"name": "sql", "configMap": {"name": config_map.metadata.name}},
+                            {"name": "sql", "configMap": {"name": sql_config_map}},
                         ],
                     },
                 },

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import Fn, Postcondition, TerraformIterator, TerraformProvider, TerraformResourceLifecycle, Token
+from cdktf import Postcondition, TerraformIterator, TerraformProvider, TerraformResourceLifecycle, Token
 from constructs import Construct
 
 from modules.aws.tagging import same_aws_object
-from modules.construct_tree import reference
+from modules.construct_tree import expression, reference
 from modules.config import RosaClusterSpec
 from modules.peering import cidr, messages
 from modules.peering.messages import placeholder
@@ -72,6 +72,17 @@ def _hcl_value(value: str) -> str:
     """A string for use inside an HCL expression: a token as its bare reference (cdktf
     resolves a token inside `${...}` without the braces), anything else as a literal."""
     return value if Token.is_unresolved(value) else cidr.hcl_string(value)
+
+
+def _hcl(data_source: Construct, attribute: str) -> str:
+    """The expression for `data_source.<attribute>` inside a Terraform expression
+    (`data.aws_vpcs.<logical id>.ids`), built in Python where its path was recorded."""
+    return expression(data_source, attribute) or f"{data_source.fqn}.{attribute}"
+
+
+def _first(data_source: Construct) -> str:
+    """The first of a plural data source's `ids`, as cdktf renders `Fn.element(ids, 0)`."""
+    return f"${{element({_hcl(data_source, 'ids')}, 0)}}"
 
 
 @dataclass(frozen=True)
@@ -266,31 +277,32 @@ class RosaPeering(Construct):
         )
         # The first id in sorted order, so that the node read is the same from plan to plan.
         node = DataAwsInstance(
-            self, "rosa-cluster-node", provider=self._provider, instance_id=Fn.element(Fn.sort(nodes.ids), 0)
+            self, "rosa-cluster-node", provider=self._provider, instance_id=f"${{element(sort({_hcl(nodes, 'ids')}), 0)}}"
         )
-        subnet = DataAwsSubnet(self, "rosa-cluster-node-subnet", provider=self._provider, id=node.subnet_id)
+        subnet = DataAwsSubnet(self, "rosa-cluster-node-subnet", provider=self._provider, id=reference(node, "subnet_id"))
+        vpc_id = reference(subnet, "vpc_id")
         DataAwsInstances(
             self,
             "rosa-cluster-nodes-in-vpc",
             provider=self._provider,
             instance_tags=node_tags,
             instance_state_names=["running"],
-            filter=[DataAwsInstancesFilter(name="vpc-id", values=[subnet.vpc_id])],
+            filter=[DataAwsInstancesFilter(name="vpc-id", values=[vpc_id])],
             lifecycle=_guarded(
                 _guard(
-                    f"length(self.ids) == length({nodes.fqn}.ids)",
+                    f"length(self.ids) == length({_hcl(nodes, 'ids')})",
                     messages.cluster_nodes_in_several_vpcs(
                         self._field, cluster_id, tag, self._where,
                         in_vpc=placeholder("in_vpc"), total=placeholder("total"), vpc_id=placeholder("vpc"),
                     ),
                     in_vpc="length(self.ids)",
-                    total=f"length({nodes.fqn}.ids)",
-                    vpc=f"{subnet.fqn}.vpc_id",
+                    total=f"length({_hcl(nodes, 'ids')})",
+                    vpc=_hcl(subnet, "vpc_id"),
                 )
             ),
         )
-        vpc = DataAwsVpc(self, "rosa-vpc", provider=self._provider, id=subnet.vpc_id, lifecycle=_guarded(*vpc_guards))
-        return subnet.vpc_id, vpc
+        vpc = DataAwsVpc(self, "rosa-vpc", provider=self._provider, id=vpc_id, lifecycle=_guarded(*vpc_guards))
+        return vpc_id, vpc
 
     def _by_id(self, vpc_id: str, vpc_guards: list[Postcondition]) -> tuple[str, DataAwsVpc]:
         # A plural lookup first: an unknown id then fails with a message naming the field,
@@ -305,7 +317,7 @@ class RosaPeering(Construct):
             ),
         )
         vpc = DataAwsVpc(
-            self, "rosa-vpc", provider=self._provider, id=Fn.element(vpcs.ids, 0), lifecycle=_guarded(*vpc_guards)
+            self, "rosa-vpc", provider=self._provider, id=_first(vpcs), lifecycle=_guarded(*vpc_guards)
         )
         return vpc_id, vpc
 
@@ -332,12 +344,13 @@ class RosaPeering(Construct):
             self,
             "rosa-node",
             provider=self._provider,
-            instance_id=Fn.element(running.ids, 0),
+            instance_id=_first(running),
             filter=[DataAwsInstanceFilter(name="private-dns-name", values=[dns])],
         )
-        subnet = DataAwsSubnet(self, "rosa-node-subnet", provider=self._provider, id=node.subnet_id)
-        vpc = DataAwsVpc(self, "rosa-vpc", provider=self._provider, id=subnet.vpc_id, lifecycle=_guarded(*vpc_guards))
-        return subnet.vpc_id, vpc
+        subnet = DataAwsSubnet(self, "rosa-node-subnet", provider=self._provider, id=reference(node, "subnet_id"))
+        vpc_id = reference(subnet, "vpc_id")
+        vpc = DataAwsVpc(self, "rosa-vpc", provider=self._provider, id=vpc_id, lifecycle=_guarded(*vpc_guards))
+        return vpc_id, vpc
 
     def _by_tags(self, tags: dict[str, str], vpc_guards: list[Postcondition]) -> tuple[str, DataAwsVpc]:
         # A plural lookup first, so that none or several matches name the field.
@@ -359,8 +372,8 @@ class RosaPeering(Construct):
             self,
             "rosa-vpc-by-tags",
             provider=self._provider,
-            id=Fn.element(vpcs.ids, 0),
+            id=_first(vpcs),
             tags=tags,
             lifecycle=_guarded(*vpc_guards),
         )
-        return vpc.id, vpc
+        return reference(vpc, "id"), vpc

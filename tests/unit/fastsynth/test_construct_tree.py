@@ -55,3 +55,39 @@ def test_an_unrecorded_construct_is_asked_of_the_kernel() -> None:
     assert construct_tree.reference(Unrecorded(), "arn") == "${TfToken[TOKEN.1]}"
     assert construct_tree.components(Unrecorded()) is None
     assert construct_tree.props(Unrecorded()) is None
+
+
+def test_kubernetes_types_and_expressions() -> None:
+    from modules.construct_tree import terraform_type
+    from modules.providers import ConfigMapV1, DataAwsVpcs
+
+    assert terraform_type(ConfigMapV1) == "kubernetes_config_map_v1"
+    assert terraform_type(DataAwsVpcs) == "aws_vpcs"
+
+
+def test_descendants_are_what_the_kernel_finds(tmp_path: Path) -> None:
+    """The tag pass walks the recorded tree instead of `node.find_all()`: same constructs,
+    same order, for every stack of an example with every kind of stack."""
+    from modules import construct_tree
+    from modules.app import build_app
+    from modules.config import load_config
+
+    app = build_app(load_config(ROOT / "config" / "examples" / "cross-region-cross-account.yaml"), outdir=str(tmp_path))
+    stacks = [child for child in app.node.children if construct_tree.construct_id(child)]
+    assert len(stacks) >= 7
+    for stack in stacks:
+        recorded = construct_tree.descendants(stack)
+        kernel = stack.node.find_all()[1:]  # without the stack itself
+        assert recorded is not None
+        assert [id(node) for node in recorded] == [id(node) for node in kernel], construct_tree.construct_id(stack)
+    assert construct_tree.descendants(app) is None  # the App itself is not recorded
+
+
+def test_an_expression_of_an_unrecorded_construct_is_none() -> None:
+    from modules import construct_tree
+
+    class Unrecorded:
+        fqn = "data.aws_vpcs.x"
+
+    assert construct_tree.expression(Unrecorded(), "ids") is None
+    assert construct_tree.reference(Unrecorded(), "ids", otherwise=lambda: "asked") == "asked"

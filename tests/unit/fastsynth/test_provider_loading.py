@@ -107,6 +107,20 @@ jsii.kernel.provider.create(
     CreateRequest(fqn="@cdktf/provider-aws.sqsQueue.SqsQueue", args=[scratch, "q"]))
 queue_module = type(scratch.node.find_child("q")).__module__
 
+# A token's creation stack (cdktf records one per token), and the argument checks of
+# the generated bindings, whose type hints the fast path caches.
+import typing
+from cdktf import Fn, Tokenization
+creation_stack = Tokenization.reverse_string(Fn.upper("x")).first_token.creation_stack
+try:
+    Vpc(scratch, "bad", cidr_block=5)
+    type_error = None
+except TypeError as err:
+    type_error = str(err)
+stub = next(value for name, value in Vpc.__init__.__globals__.items()
+            if name.startswith("_typecheckingstub__"))
+hints_same_object = typing.get_type_hints(stub) is typing.get_type_hints(stub)
+
 # Every provider type registered so far must map back to the Python module
 # that defines it (all ~50,000 of them in the naive run).
 mapped = mismatched = 0
@@ -135,6 +149,9 @@ with open(report_path, "w") as f:
         "queue_module": queue_module,
         "types_mapped": mapped,
         "types_mismatched": mismatched,
+        "creation_stack_lines": len(creation_stack),
+        "type_error": type_error,
+        "type_hints_cached": hints_same_object,
     }, f)
 '''
 
@@ -240,6 +257,21 @@ def test_kernel_types_from_unimported_submodules_are_imported_on_demand(runs):
     report = runs["fast"]["report"]
     assert report["queue_imported_before"] is False
     assert report["queue_module"] == "cdktf_cdktf_provider_aws.sqs_queue"
+
+
+def test_tokens_carry_no_creation_stack_on_the_fast_path(runs):
+    # cdktf records one per token (kernel frames only, for a Python app); the fast path
+    # skips recording it, the stock path keeps it.
+    assert runs["fast"]["report"]["creation_stack_lines"] == 0
+    assert runs["naive"]["report"]["creation_stack_lines"] > 5
+
+
+def test_argument_checks_still_run_with_cached_type_hints(runs):
+    fast, naive = runs["fast"]["report"], runs["naive"]["report"]
+    assert fast["type_hints_cached"] is True
+    assert naive["type_hints_cached"] is False
+    assert fast["type_error"] is not None and "cidr_block" in fast["type_error"]
+    assert fast["type_error"] == naive["type_error"]
 
 
 def test_jsii_submodule_names_match_every_provider_type(runs):

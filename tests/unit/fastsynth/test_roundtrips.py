@@ -15,7 +15,7 @@ from tests.conftest import EXAMPLE_CONFIG, ROOT
 
 #: The most round trips one stack of each kind may take to build, the example config's
 #: largest (peering: rosa-site-a, found by cluster id, is the costliest finder).
-CEILINGS = {"aurora": 158, "peering": 42, "access": 29, "keycloak": 23}
+CEILINGS = {"aurora": 156, "peering": 30, "access": 23, "keycloak": 21}
 #: What the App and the synth take outside any stack's constructor.
 OUTSIDE_CEILING = 4
 
