@@ -37,9 +37,11 @@ kernel's own start-up and memory (point 3):
    the protocol and the console relay jsii's Python side expects. A user's
    own ``JSII_RUNTIME`` is respected.
 
-4. Python: the generated bindings resolve the type hints of an argument-check
-   stub on every call; ``type_hints.install()`` caches them per stub (the
-   checks still run). See ``modules/fastsynth/type_hints.py``.
+4. Python: the generated bindings' argument checks resolve a stub's type
+   hints on every call, and typeguard works hard for a plain instance; see
+   ``modules/fastsynth/argument_checks.py`` (the checks still run, with the
+   same errors). Its typeguard half is put in place with the kernel patch,
+   when the first ``<library>._jsii`` is imported.
 
 The synthesized output is byte-identical to the normal path; only the amount
 of code loaded and the work repeated differ.
@@ -86,7 +88,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
-from modules.fastsynth import type_hints
+from modules.fastsynth import argument_checks
 
 __all__ = ["enabled", "install"]
 
@@ -125,7 +127,7 @@ def install() -> None:
     if _installed or not enabled():
         return
     _installed = True
-    type_hints.install()
+    argument_checks.install()
     packages = []
     for package in PROVIDERS:
         if package in sys.modules:
@@ -160,7 +162,9 @@ class _ProviderFinder(importlib.abc.MetaPathFinder):
     - The provider root packages are served through ``_LazyPackageLoader``.
     - Just before the first ``<library>._jsii`` import (whose assembly load
       starts the jsii kernel) jsii's kernel start-up is wrapped so the node
-      process gets the preload; see ``_patch_kernel_start``. Doing it here
+      process gets the preload; see ``_patch_kernel_start``. typeguard, which
+      the library's ``__init__`` has imported by then, gets the quick pass of
+      ``argument_checks``. Doing it here
       rather than in install() keeps install() free of the jsii import.
     Every other import, and these once done, go to the normal finders.
     """
@@ -168,8 +172,14 @@ class _ProviderFinder(importlib.abc.MetaPathFinder):
     def __init__(self, packages: Sequence[str], *, patch_kernel: bool) -> None:
         self._packages = frozenset(packages)
         self._patch_kernel = patch_kernel
+        self._checks_patched = False
 
     def find_spec(self, fullname, path=None, target=None):
+        if fullname.endswith("._jsii") and not self._checks_patched:
+            # The generated package __init__ imports typeguard before its `_jsii`.
+            self._checks_patched = True
+            if "typeguard" in sys.modules:
+                argument_checks.check_typeguard(sys.modules["typeguard"])
         if self._patch_kernel and fullname.endswith("._jsii"):
             self._patch_kernel = False
             _patch_kernel_start()

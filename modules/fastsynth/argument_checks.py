@@ -1,0 +1,110 @@
+"""Cheaper argument checks in jsii-generated bindings (fast synth).
+
+Every constructor, property setter and method of a jsii-generated Python binding
+(cdktf, constructs, the prebuilt providers) starts with::
+
+    if __debug__:
+        type_hints = typing.get_type_hints(_typecheckingstub__<digest>)
+        check_type(argname="argument scope", value=scope, expected_type=type_hints["scope"])
+
+where the package's `check_type` calls typeguard's. With 50 ROSA clusters that is about a
+third of the Python time of a synth, in two parts, each made cheaper here without
+changing what passes and what fails:
+
+1. `typing.get_type_hints` evaluates every annotation of the stub from its string form on
+   each call, for a result that cannot change once the stub's module has loaded.
+   `install()` wraps it so that a call for such a stub (a function whose name starts
+   with `_typecheckingstub__`, no namespaces or extras passed) is answered from a
+   per-process cache, as a read-only mapping (the generated code only indexes it). Newer
+   jsii-pacmak output does the same through `jsii._type_checking.cached_type_hints`; the
+   provider bindings pinned here were generated before it.
+2. typeguard 2 checks a union member by member, formatting a TypeError message for each
+   member that does not match, and finds its namespaces in the caller's frame, also when
+   the value is simply an instance of the expected class. `check_typeguard()` puts a
+   quick pass in front of `typeguard.check_type`: a value that is an instance of the
+   expected plain class, or of a plain class among a union's members, passes at once, as
+   typeguard would pass it. Everything else (generics such as `Sequence[...]`,
+   protocols, tuples, a value that does not match) goes to typeguard with the caller's
+   namespaces, so every error is typeguard's own.
+
+Installed by `modules.fastsynth.install()`; `CDKTF_FAST_PROVIDERS=0` leaves `typing`
+and typeguard alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import types
+import typing
+
+__all__ = ["check_typeguard", "install"]
+
+STUB_PREFIX = "_typecheckingstub__"
+_MARK = "__fast_synth_wrapper__"
+
+
+def install() -> None:
+    """Wrap `typing.get_type_hints` with the stub cache (point 1); idempotent."""
+    original = typing.get_type_hints
+    if getattr(original, _MARK, False):
+        return
+    cache: dict[object, types.MappingProxyType] = {}
+
+    @functools.wraps(original)
+    def get_type_hints(obj, globalns=None, localns=None, include_extras=False):
+        if globalns is None and localns is None and not include_extras and _is_stub(obj):
+            hints = cache.get(obj)
+            if hints is None:
+                hints = cache[obj] = types.MappingProxyType(original(obj))
+            return hints
+        return original(obj, globalns, localns, include_extras)
+
+    setattr(get_type_hints, _MARK, True)
+    typing.get_type_hints = get_type_hints
+
+
+def check_typeguard(typeguard: types.ModuleType) -> bool:
+    """Put the quick pass (point 2) in front of `typeguard.check_type`; idempotent. Only for
+    typeguard 2 (`check_type(argname, value, expected_type, memo, *, globals, locals)`, what
+    the pinned bindings call): returns False and changes nothing for any other."""
+    original = typeguard.check_type
+    if getattr(original, _MARK, False):
+        return True
+    if original.__code__.co_varnames[:4] != ("argname", "value", "expected_type", "memo"):
+        return False
+
+    @functools.wraps(original)
+    def check_type(argname, value, expected_type, memo=None, *, globals=None, locals=None):
+        if memo is None:
+            if _plainly_an_instance(value, expected_type):
+                return None
+            # typeguard reads the namespaces from its caller's frame: give it the caller's.
+            caller = sys._getframe(1)
+            globals = caller.f_globals if globals is None else globals
+            locals = caller.f_locals if locals is None else locals
+        return original(argname, value, expected_type, memo, globals=globals, locals=locals)
+
+    setattr(check_type, _MARK, True)
+    typeguard.check_type = check_type
+    return True
+
+
+def _is_stub(obj: object) -> bool:
+    return isinstance(obj, types.FunctionType) and obj.__name__.startswith(STUB_PREFIX)
+
+
+def _plainly_an_instance(value: object, expected_type: object) -> bool:
+    """Whether `value` is an instance of `expected_type` as a plain class (not a protocol,
+    tuple or TypedDict, which typeguard checks further), or of one such class among the
+    members of a `Union`/`Optional`."""
+    if isinstance(expected_type, type):
+        if getattr(expected_type, "_is_protocol", False) or issubclass(expected_type, tuple) or typing.is_typeddict(expected_type):
+            return False
+        try:
+            return isinstance(value, expected_type)
+        except TypeError:
+            return False
+    if getattr(expected_type, "__origin__", None) is typing.Union:
+        return any(_plainly_an_instance(value, member) for member in expected_type.__args__)
+    return False
