@@ -20,7 +20,7 @@ compares every byte with its golden files.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 #: id(construct) -> (construct, scope, construct id or None, props). The construct is kept
@@ -160,10 +160,8 @@ def terraform_type(cls: type) -> str | None:
     return binding[0] if binding else None
 
 
-def expression(construct: Any, attribute: str) -> str | None:
-    """`<type>.<logical id>.<attribute>` (`data.` first for a data source): the expression a
-    token of the attribute stands for, for a provider resource or data source whose path was
-    recorded; None otherwise. cdktf renders a token this way inside a `Fn` call."""
+def _recorded_expression(construct: Any, attribute: str) -> str | None:
+    """`expression()` for a provider resource or data source whose path was recorded, else None."""
     from modules.logical_ids import logical_id
 
     binding = _binding(type(construct))
@@ -174,15 +172,22 @@ def expression(construct: Any, attribute: str) -> str | None:
     return f"{'data.' if is_data else ''}{resource_type}.{logical_id(path)}.{attribute}"
 
 
-def reference(construct: Any, attribute: str, otherwise: Callable[[], Any] | None = None) -> Any:
+def expression(construct: Any, attribute: str) -> str:
+    """`<type>.<logical id>.<attribute>` (`data.` first for a data source): the expression a
+    token of the attribute stands for, as cdktf renders it inside a Terraform expression or
+    `Fn` call. `attribute` may be a path (`metadata[0].name`). Built in Python for a provider
+    resource or data source whose path was recorded; otherwise from the construct's `fqn`
+    (one round trip)."""
+    return _recorded_expression(construct, attribute) or f"{construct.fqn}.{attribute}"
+
+
+def reference(construct: Any, attribute: str) -> Any:
     """`${<expression>}` (see `expression`): what cdktf renders for the attribute's token used
-    as a whole argument or inside a string, without the round trip. Where the path was not
-    recorded: `otherwise()`, by default the token `construct.<attribute>`. Not for use inside
-    `Fn` calls, where cdktf renders a token without `${}`."""
-    hcl = expression(construct, attribute)
-    if hcl is not None:
-        return f"${{{hcl}}}"
-    return otherwise() if otherwise is not None else getattr(construct, attribute)
+    as a whole argument or inside a string, without the round trip; where the path was not
+    recorded, the token `construct.<attribute>`. Not for use inside `Fn` calls, where cdktf
+    renders a token without `${}`."""
+    hcl = _recorded_expression(construct, attribute)
+    return f"${{{hcl}}}" if hcl is not None else getattr(construct, attribute)
 
 
 def remote_output(remote_state: Any, name: str) -> Any:

@@ -99,7 +99,12 @@ def _plainly_an_instance(value: object, expected_type: object) -> bool:
     tuple or TypedDict, which typeguard checks further), or of one such class among the
     members of a `Union`/`Optional`."""
     if isinstance(expected_type, type):
-        if getattr(expected_type, "_is_protocol", False) or issubclass(expected_type, tuple) or typing.is_typeddict(expected_type):
+        checked_further = (
+            getattr(expected_type, "_is_protocol", False)
+            or issubclass(expected_type, tuple)
+            or typing.is_typeddict(expected_type)
+        )
+        if checked_further:
             return False
         try:
             return isinstance(value, expected_type)

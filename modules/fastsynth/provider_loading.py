@@ -175,14 +175,15 @@ class _ProviderFinder(importlib.abc.MetaPathFinder):
         self._checks_patched = False
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname.endswith("._jsii") and not self._checks_patched:
-            # The generated package __init__ imports typeguard before its `_jsii`.
-            self._checks_patched = True
-            if "typeguard" in sys.modules:
-                argument_checks.check_typeguard(sys.modules["typeguard"])
-        if self._patch_kernel and fullname.endswith("._jsii"):
-            self._patch_kernel = False
-            _patch_kernel_start()
+        if fullname.endswith("._jsii"):
+            if not self._checks_patched:
+                # The generated package __init__ imports typeguard before its `_jsii`.
+                self._checks_patched = True
+                if "typeguard" in sys.modules:
+                    argument_checks.check_typeguard(sys.modules["typeguard"])
+            if self._patch_kernel:
+                self._patch_kernel = False
+                _patch_kernel_start()
         if fullname not in self._packages:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)

@@ -28,7 +28,7 @@ from constructs import Construct
 
 from modules import providers
 from modules.config import AuroraSpec, KeycloakSpec
-from modules.construct_tree import reference
+from modules.construct_tree import expression
 from modules.keycloak import pods
 from modules.keycloak.db_user import bootstrap_sql, psql_args, psql_variables
 from modules.naming import BOOTSTRAP_SERVICE_ACCOUNT, ROLE_ARN_ANNOTATION
@@ -97,7 +97,7 @@ class DbUserBootstrap(Construct):
             data={SQL_KEY: sql},
         )
         # A reference, not the name itself: the Job then waits for the ConfigMap.
-        sql_config_map = reference(config_map, "metadata[0].name", otherwise=lambda: config_map.metadata.name)
+        sql_config_map = f"${{{expression(config_map, 'metadata[0].name')}}}"
         variables = psql_variables(keycloak.db_user)
         checksum = hashlib.sha256((sql + repr(sorted(variables.items()))).encode()).hexdigest()
 

@@ -74,15 +74,9 @@ def _hcl_value(value: str) -> str:
     return value if Token.is_unresolved(value) else cidr.hcl_string(value)
 
 
-def _hcl(data_source: Construct, attribute: str) -> str:
-    """The expression for `data_source.<attribute>` inside a Terraform expression
-    (`data.aws_vpcs.<logical id>.ids`), built in Python where its path was recorded."""
-    return expression(data_source, attribute) or f"{data_source.fqn}.{attribute}"
-
-
 def _first(data_source: Construct) -> str:
     """The first of a plural data source's `ids`, as cdktf renders `Fn.element(ids, 0)`."""
-    return f"${{element({_hcl(data_source, 'ids')}, 0)}}"
+    return f"${{element({expression(data_source, 'ids')}, 0)}}"
 
 
 @dataclass(frozen=True)
@@ -277,7 +271,10 @@ class RosaPeering(Construct):
         )
         # The first id in sorted order, so that the node read is the same from plan to plan.
         node = DataAwsInstance(
-            self, "rosa-cluster-node", provider=self._provider, instance_id=f"${{element(sort({_hcl(nodes, 'ids')}), 0)}}"
+            self,
+            "rosa-cluster-node",
+            provider=self._provider,
+            instance_id=f"${{element(sort({expression(nodes, 'ids')}), 0)}}",
         )
         subnet = DataAwsSubnet(self, "rosa-cluster-node-subnet", provider=self._provider, id=reference(node, "subnet_id"))
         vpc_id = reference(subnet, "vpc_id")
@@ -290,14 +287,14 @@ class RosaPeering(Construct):
             filter=[DataAwsInstancesFilter(name="vpc-id", values=[vpc_id])],
             lifecycle=_guarded(
                 _guard(
-                    f"length(self.ids) == length({_hcl(nodes, 'ids')})",
+                    f"length(self.ids) == length({expression(nodes, 'ids')})",
                     messages.cluster_nodes_in_several_vpcs(
                         self._field, cluster_id, tag, self._where,
                         in_vpc=placeholder("in_vpc"), total=placeholder("total"), vpc_id=placeholder("vpc"),
                     ),
                     in_vpc="length(self.ids)",
-                    total=f"length({_hcl(nodes, 'ids')})",
-                    vpc=_hcl(subnet, "vpc_id"),
+                    total=f"length({expression(nodes, 'ids')})",
+                    vpc=expression(subnet, "vpc_id"),
                 )
             ),
         )

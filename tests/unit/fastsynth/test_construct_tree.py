@@ -83,11 +83,11 @@ def test_descendants_are_what_the_kernel_finds(tmp_path: Path) -> None:
     assert construct_tree.descendants(app) is None  # the App itself is not recorded
 
 
-def test_an_expression_of_an_unrecorded_construct_is_none() -> None:
+def test_an_expression_of_an_unrecorded_construct_is_asked_of_the_kernel() -> None:
     from modules import construct_tree
 
     class Unrecorded:
         fqn = "data.aws_vpcs.x"
 
-    assert construct_tree.expression(Unrecorded(), "ids") is None
-    assert construct_tree.reference(Unrecorded(), "ids", otherwise=lambda: "asked") == "asked"
+    assert construct_tree.expression(Unrecorded(), "ids") == "data.aws_vpcs.x.ids"
+    assert construct_tree.expression(Unrecorded(), "metadata[0].name") == "data.aws_vpcs.x.metadata[0].name"
