@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.aws_checks import peering_of, routes_via
+from tests.e2e.failures import explain
 from tests.e2e.world import AURORA_REGION, Deployment
 
 pytestmark = pytest.mark.e2e
@@ -56,7 +57,7 @@ def test_a_deleted_return_route_is_reported_as_drift_and_a_deploy_puts_it_back(
     timings(found)
 
     # THEN it exits 2 (changes): the plan creates that route again, and nothing else
-    assert found.returncode == 2, found.stdout[-4000:] + found.stderr[-3000:]
+    assert found.returncode == 2, explain(found, deployment.moto)
     (route,) = changes(tmp_path / "drift" / "plans" / f"{DRIFTED_STACK}.json")
     assert "route-to-rosa" in route[0] and route[0].startswith("aws_route.") and route[1] == ["create"]
     # AND the summary names the route of that cluster's stack as deleted outside Terraform
@@ -72,7 +73,7 @@ def test_a_deleted_return_route_is_reported_as_drift_and_a_deploy_puts_it_back(
     timings(deployed)
 
     # THEN the route is back, and that stack plans no changes again
-    assert deployed.returncode == 0, deployed.stdout[-4000:] + deployed.stderr[-3000:]
+    assert deployed.returncode == 0, explain(deployed, deployment.moto)
     assert f"run: deploy: {DRIFTED_STACK}: applied" in deployed.stderr
     assert routes_via(deployment, AURORA_REGION, aurora_table, peering_a) == [site_a.cidr]
     code, output = deployment.plan_exit_code(DRIFTED_STACK)

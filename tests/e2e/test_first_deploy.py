@@ -39,6 +39,7 @@ from modules.config.load import CONFIG_ENV
 from modules.keycloak import crd
 from modules.naming import ROSA_CLUSTER_ID_TAG
 from tests.conftest import ROOT
+from tests.e2e.failures import explain
 from tests.e2e.world import STATE_BUCKET, Deployment, build_rosa_vpcs, e2e_config, new_world
 from tests.harness.moto import MotoServer
 from tests.unit.test_docs import blocks
@@ -187,7 +188,7 @@ def _step(walk: dict[str, Any], command: str, occurrence: int = 0) -> int:
 
 def test_every_command_runs_as_written_in_order(walk: dict[str, Any]) -> None:
     result = walk["result"]
-    assert result.returncode == 0, f"{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
+    assert result.returncode == 0, explain(result, walk["world"].moto)
     ran = re.findall(r"^>>> step (\d+): ", result.stdout, flags=re.M)
     assert [int(n) for n in ran] == list(range(len(walk["commands"])))
     # the config was chosen once: no command fell back to the example; no warning either

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
+from tests.e2e.failures import explain
 from tests.e2e.world import (
     AMI,
     NODE_DNS,
@@ -213,7 +214,7 @@ def test_node_churn_the_cluster_id_finder_plans_no_changes_and_the_node_finder_s
     d.write_config(data)
     d.cdktf("synth")
     result = plan(d, "peering-rosa-site")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 0, explain(result, d.moto)
 
     # AND the node name finder fails, saying why and what to use instead
     data["rosa_clusters"][1]["vpc"] = {"node_private_dns": NODE_DNS}

@@ -45,6 +45,7 @@ from modules.config import load_config
 from modules.naming import ADDRESS_TAG
 from modules.recover.imports_file import RECOVERY_DIR_ENV, DeploymentKey, file_for
 from tests.conftest import ROOT
+from tests.e2e.failures import explain
 from tests.e2e.world import (
     OTHER_REGION,
     STATE_BUCKET,
@@ -116,7 +117,7 @@ def deploy_argv(w: Deployment, stack: str) -> list[str]:
 def deploy(w: Deployment, stack: str) -> str:
     result = subprocess.run(deploy_argv(w, stack), cwd=ROOT, env=w.env, capture_output=True, text=True, timeout=1200,
                             stdin=subprocess.DEVNULL)
-    assert result.returncode == 0, f"deploy {stack} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, f"deploy {stack} failed: {explain(result, w.moto)}"
     return result.stdout
 
 

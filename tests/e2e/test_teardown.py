@@ -35,6 +35,7 @@ import pytest
 
 from modules.run.stacks import read_manifest
 from tests.e2e.aws_checks import gone, peered, peering_id_of, pod_roles, working
+from tests.e2e.failures import explain
 from tests.e2e.world import AWS_STACKS, PARTNER, PARTNER_ROLE, STATE_BUCKET, STATE_PREFIX, Deployment
 
 pytestmark = pytest.mark.e2e
@@ -266,7 +267,7 @@ def test_then_the_plans_are_clean_and_the_entry_can_go(
 def destroy(deployment: Deployment, stack: str) -> None:
     """`make destroy STACKS=<stack> DEPLOY_FLAGS=--auto-approve`: the runner, one stack."""
     result = deployment.run("destroy", stack, "--auto-approve")
-    assert result.returncode == 0, f"destroy {stack}:\n{result.stdout[-4000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, f"destroy {stack}: {explain(result, deployment.moto)}"
     assert f"run: destroy: {stack}: applied" in result.stderr, result.stderr[-3000:]
 
 
@@ -339,7 +340,7 @@ def lift_protection(deployment: Deployment) -> None:
     data["aurora"]["deletion_protection"] = False
     deployment.write_config(data)
     result = deployment.run("deploy", "aurora", "--auto-approve")
-    assert result.returncode == 0, f"deploy aurora:\n{result.stdout[-4000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, f"deploy aurora: {explain(result, deployment.moto)}"
 
 
 def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
@@ -354,7 +355,7 @@ def test_destroy_leaves_only_the_final_snapshot(deployment: Deployment) -> None:
     # destroyed already (above), the partner's retired, the keycloak ones never deployed:
     # they hold nothing, so nothing asks for --ignore-missing-stack-dependencies.
     result = deployment.run("destroy", "peering-rosa-site-b", "access-rosa-site-b", "aurora", "--auto-approve")
-    assert result.returncode == 0, f"destroy:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, f"destroy: {explain(result, deployment.moto)}"
     assert "run: destroy: peering-rosa-site-b: applied; access-rosa-site-b: applied; aurora: applied" in result.stderr
     (state,) = deployment.client("ec2").describe_vpc_peering_connections(
         VpcPeeringConnectionIds=[peering_b])["VpcPeeringConnections"]

@@ -22,6 +22,7 @@ import yaml
 from modules.config import ENDPOINT_SERVICES
 from modules.naming import AURORA_STACK_ID, state_key
 from tests.conftest import ROOT
+from tests.e2e.failures import explain
 from tests.harness.moto import MotoServer, aws_env, boto3_client
 from tests.harness.terraform import terraform
 
@@ -110,7 +111,7 @@ class Deployment:
             stdin=subprocess.DEVNULL,
         )
         assert result.returncode == 0 or not check, (
-            f"cdktf {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+            f"cdktf {' '.join(args)} failed: {explain(result, self.moto)}"
         )
         return result
 
