@@ -1,7 +1,7 @@
 'use strict';
 // Preloaded into the jsii kernel's node process (NODE_OPTIONS=--require ...)
 // by modules/fastsynth/provider_loading.py; see that module for the whole picture.
-// Three things, each falling back to jsii's normal behaviour where the files or
+// Four things, each falling back to jsii's normal behaviour where the files or
 // calls are not what they expect.
 //
 // 1. Lazy provider entry points. The kernel loads an assembly with
@@ -32,6 +32,12 @@
 //    program. cdktf's captureStackTrace is replaced by one returning [] (what
 //    it returns when there is no stack), which cdktf's messages already handle
 //    by leaving the "creation stack" part out.
+//
+// 4. Token resolution without the bookkeeping for values that hold no token.
+//    cdktf's resolve(), which walks every stack element three times per synth,
+//    is replaced by the same walk in fast_resolve.js, which returns plain
+//    strings, numbers, booleans and nulls as they are without building a
+//    resolution context for each (see that file for the exact conditions).
 
 const fs = require('fs');
 const path = require('path');
@@ -45,6 +51,7 @@ if (packages.size > 0) {
   resolveToLazyIndex(packages);
   readTypeDefinitionsByRange();
   skipTokenCreationStacks();
+  resolveTokensFast();
 }
 
 function resolveToLazyIndex(names) {
@@ -122,16 +129,32 @@ function rangeReadable(file, readWhole) {
   });
 }
 
-function skipTokenCreationStacks() {
-  const STACK_TRACE_MODULE = /[\\/]cdktf[\\/]lib[\\/]tokens[\\/]private[\\/]stack-trace\.js$/;
+// Run `patch(module)` once the module at a path matching `pattern` has loaded.
+function afterLoading(pattern, patch) {
   const loadJs = Module._extensions['.js'];
 
   Module._extensions['.js'] = function (module, filename) {
     loadJs.call(this, module, filename);
-    if (STACK_TRACE_MODULE.test(filename) && typeof module.exports.captureStackTrace === 'function') {
+    if (pattern.test(filename)) {
+      patch(module);
+    }
+  };
+}
+
+function skipTokenCreationStacks() {
+  afterLoading(/[\\/]cdktf[\\/]lib[\\/]tokens[\\/]private[\\/]stack-trace\.js$/, (module) => {
+    if (typeof module.exports.captureStackTrace === 'function') {
       module.exports.captureStackTrace = function captureStackTrace() {
         return [];
       };
     }
-  };
+  });
+}
+
+function resolveTokensFast() {
+  afterLoading(/[\\/]cdktf[\\/]lib[\\/]tokens[\\/]private[\\/]resolve\.js$/, (module) => {
+    if (typeof module.exports.resolve === 'function') {
+      module.exports.resolve = require('./fast_resolve.js').fastResolve(module);
+    }
+  });
 }
