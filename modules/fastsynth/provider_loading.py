@@ -28,7 +28,9 @@ kernel's own start-up and memory (point 3):
    preload lets the kernel read each assembly's type definitions file
    (33 MB for aws) by range instead of holding all of it in memory, and
    skips the stack trace cdktf records for every token it makes (only ever
-   shown when a token fails to resolve, and then only the kernel's frames).
+   shown when a token fails to resolve, and then only the kernel's frames), and
+   resolves tokens without building a context per plain value
+   (``fast_resolve.js``).
 
 3. The jsii kernel process: jsii starts ``node bin/jsii-runtime.js``, a
    wrapper that only spawns a second node process running the kernel and
@@ -41,7 +43,9 @@ kernel's own start-up and memory (point 3):
    hints on every call, and typeguard works hard for a plain instance; see
    ``modules/fastsynth/argument_checks.py`` (the checks still run, with the
    same errors). Its typeguard half is put in place with the kernel patch,
-   when the first ``<library>._jsii`` is imported.
+   when the first ``<library>._jsii`` is imported; so is
+   ``modules/fastsynth/struct_serialization.py``, which sends a struct to the
+   kernel without its unset fields (the kernel drops them anyway).
 
 The synthesized output is byte-identical to the normal path; only the amount
 of code loaded and the work repeated differ.
@@ -88,7 +92,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
-from modules.fastsynth import argument_checks
+from modules.fastsynth import argument_checks, struct_serialization
 
 __all__ = ["enabled", "install"]
 
@@ -164,7 +168,8 @@ class _ProviderFinder(importlib.abc.MetaPathFinder):
       starts the jsii kernel) jsii's kernel start-up is wrapped so the node
       process gets the preload; see ``_patch_kernel_start``. typeguard, which
       the library's ``__init__`` has imported by then, gets the quick pass of
-      ``argument_checks``. Doing it here
+      ``argument_checks``, and jsii's argument serialization leaves unset struct
+      fields out (``struct_serialization``). Doing it here
       rather than in install() keeps install() free of the jsii import.
     Every other import, and these once done, go to the normal finders.
     """
@@ -181,6 +186,8 @@ class _ProviderFinder(importlib.abc.MetaPathFinder):
                 self._checks_patched = True
                 if "typeguard" in sys.modules:
                     argument_checks.check_typeguard(sys.modules["typeguard"])
+                # ... and jsii, which serializes the arguments.
+                struct_serialization.install(importlib.import_module("jsii._kernel"))
             if self._patch_kernel:
                 self._patch_kernel = False
                 _patch_kernel_start()
