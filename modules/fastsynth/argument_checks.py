@@ -25,7 +25,10 @@ changing what passes and what fails:
    expected plain class, or of a plain class among a union's members, passes at once, as
    typeguard would pass it. Everything else (generics such as `Sequence[...]`,
    protocols, tuples, a value that does not match) goes to typeguard with the caller's
-   namespaces, so every error is typeguard's own.
+   namespaces, so every error is typeguard's own. The quick pass's answer is remembered
+   per (class of the value, expected type) where the class alone decides it (no ABC or
+   other metaclass with an instance check of its own), so each of the few dozen
+   questions a synth asks thousands of times is worked out once.
 
 Installed by `modules.fastsynth.install()`; `CDKTF_FAST_PROVIDERS=0` leaves `typing`
 and typeguard alone.
@@ -94,22 +97,65 @@ def _is_stub(obj: object) -> bool:
     return isinstance(obj, types.FunctionType) and obj.__name__.startswith(STUB_PREFIX)
 
 
+#: (class of a value, expected type) -> `_plainly_an_instance`, for expected types whose
+#: answer depends on the value's class alone (see `_class_decides`).
+_answers: dict[tuple[type, object], bool] = {}
+#: expected type -> whether `_class_decides` it.
+_class_decided: dict[object, bool] = {}
+
+
 def _plainly_an_instance(value: object, expected_type: object) -> bool:
     """Whether `value` is an instance of `expected_type` as a plain class (not a protocol,
     tuple or TypedDict, which typeguard checks further), or of one such class among the
-    members of a `Union`/`Optional`."""
-    if isinstance(expected_type, type):
-        checked_further = (
-            getattr(expected_type, "_is_protocol", False)
-            or issubclass(expected_type, tuple)
-            or typing.is_typeddict(expected_type)
+    members of a `Union`/`Optional`. Remembered per class of value where only the class
+    can decide (every check of a synth asks the same few dozen questions thousands of
+    times)."""
+    cls = type(value)
+    try:
+        key = (cls, expected_type)
+        answer = _answers.get(key)
+    except TypeError:  # an unhashable expected type: ask every time
+        return _instance_of(value, expected_type)
+    if answer is not None:
+        return answer
+    answer = _instance_of(value, expected_type)
+    if value.__class__ is cls and _class_decides(expected_type):
+        _answers[key] = answer
+    return answer
+
+
+def _class_decides(expected_type: object) -> bool:
+    """Whether `_instance_of(value, expected_type)` depends on the value's class alone:
+    each of its members (itself, or those of its union) is either never plainly
+    instantiated (a generic, `Any`, a protocol, a tuple or TypedDict: always False) or a
+    class whose metaclass keeps `type`'s own instance check (not an ABC, whose
+    registrations can change)."""
+    decided = _class_decided.get(expected_type)
+    if decided is None:
+        members = expected_type.__args__ if getattr(expected_type, "__origin__", None) is typing.Union else (expected_type,)
+        decided = _class_decided[expected_type] = all(
+            not isinstance(member, type)
+            or _checked_further(member)
+            or type(member).__instancecheck__ is type.__instancecheck__
+            for member in members
         )
-        if checked_further:
+    return decided
+
+
+def _checked_further(cls: type) -> bool:
+    """A protocol, tuple or TypedDict: never passed by the quick pass (typeguard checks it)."""
+    return bool(getattr(cls, "_is_protocol", False) or issubclass(cls, tuple) or typing.is_typeddict(cls))
+
+
+def _instance_of(value: object, expected_type: object) -> bool:
+    """`_plainly_an_instance`, worked out."""
+    if isinstance(expected_type, type):
+        if _checked_further(expected_type):
             return False
         try:
             return isinstance(value, expected_type)
         except TypeError:
             return False
     if getattr(expected_type, "__origin__", None) is typing.Union:
-        return any(_plainly_an_instance(value, member) for member in expected_type.__args__)
+        return any(_instance_of(value, member) for member in expected_type.__args__)
     return False

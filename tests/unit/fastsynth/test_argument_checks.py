@@ -141,3 +141,48 @@ def test_wrapping_is_idempotent(checked):
     wrapper = checked.check_type
     assert argument_checks.check_typeguard(checked) is True
     assert checked.check_type is wrapper
+
+
+# --- remembered answers ------------------------------------------------------------------
+
+
+class Other:
+    pass
+
+
+def test_an_answer_is_remembered_per_class_where_the_class_decides(checked):
+    expected = typing.Union[Plain, typing.Sequence[int], None]  # the generic member is never plain
+    key = (Plain, expected)
+    argument_checks._answers.pop(key, None)
+    assert checked.check_type("argument x", Plain(), expected) is None
+    assert argument_checks._answers[key] is True
+    # a class that does not match still gets typeguard's own error, every time
+    for _ in range(2):
+        with pytest.raises(TypeError) as quick:
+            checked.check_type("argument x", Other(), expected)
+        with pytest.raises(TypeError) as real:
+            REAL_CHECK("argument x", Other(), expected)
+        assert str(quick.value) == str(real.value)
+
+
+def test_an_abc_is_asked_every_time_its_registrations_can_change(checked):
+    import abc
+
+    class Registry(abc.ABC):
+        pass
+
+    class Later:
+        pass
+
+    assert not argument_checks._plainly_an_instance(Later(), Registry)
+    Registry.register(Later)
+    assert argument_checks._plainly_an_instance(Later(), Registry)
+    assert (Later, Registry) not in argument_checks._answers
+
+
+def test_a_value_whose_class_is_not_its_type_is_not_remembered():
+    class Disguised:
+        __class__ = Plain  # type: ignore[assignment]
+
+    assert argument_checks._plainly_an_instance(Disguised(), Plain) is isinstance(Disguised(), Plain)
+    assert (Disguised, Plain) not in argument_checks._answers
