@@ -97,11 +97,14 @@ def _is_stub(obj: object) -> bool:
     return isinstance(obj, types.FunctionType) and obj.__name__.startswith(STUB_PREFIX)
 
 
-#: (class of a value, expected type) -> `_plainly_an_instance`, for expected types whose
-#: answer depends on the value's class alone (see `_class_decides`).
-_answers: dict[tuple[type, object], bool] = {}
-#: expected type -> whether `_class_decides` it.
-_class_decided: dict[object, bool] = {}
+#: (class of a value, id of an expected type) -> (that expected type, `_plainly_an_instance`),
+#: for expected types whose answer depends on the value's class alone (`_class_decides`).
+#: Keyed by identity: typing's unions hash their members on every call, and the generated
+#: code passes the same objects (its hints are cached) every time. The entry holds the
+#: type, so its id cannot be reused while the entry exists.
+_answers: dict[tuple[type, int], tuple[object, bool]] = {}
+#: id of an expected type -> (that type, whether `_class_decides` it).
+_class_decided: dict[int, tuple[object, bool]] = {}
 
 
 def _plainly_an_instance(value: object, expected_type: object) -> bool:
@@ -111,16 +114,13 @@ def _plainly_an_instance(value: object, expected_type: object) -> bool:
     can decide (every check of a synth asks the same few dozen questions thousands of
     times)."""
     cls = type(value)
-    try:
-        key = (cls, expected_type)
-        answer = _answers.get(key)
-    except TypeError:  # an unhashable expected type: ask every time
-        return _instance_of(value, expected_type)
-    if answer is not None:
-        return answer
+    key = (cls, id(expected_type))
+    remembered = _answers.get(key)
+    if remembered is not None and remembered[0] is expected_type:
+        return remembered[1]
     answer = _instance_of(value, expected_type)
     if value.__class__ is cls and _class_decides(expected_type):
-        _answers[key] = answer
+        _answers[key] = (expected_type, answer)
     return answer
 
 
@@ -130,15 +130,17 @@ def _class_decides(expected_type: object) -> bool:
     instantiated (a generic, `Any`, a protocol, a tuple or TypedDict: always False) or a
     class whose metaclass keeps `type`'s own instance check (not an ABC, whose
     registrations can change)."""
-    decided = _class_decided.get(expected_type)
-    if decided is None:
-        members = expected_type.__args__ if getattr(expected_type, "__origin__", None) is typing.Union else (expected_type,)
-        decided = _class_decided[expected_type] = all(
-            not isinstance(member, type)
-            or _checked_further(member)
-            or type(member).__instancecheck__ is type.__instancecheck__
-            for member in members
-        )
+    remembered = _class_decided.get(id(expected_type))
+    if remembered is not None and remembered[0] is expected_type:
+        return remembered[1]
+    members = expected_type.__args__ if getattr(expected_type, "__origin__", None) is typing.Union else (expected_type,)
+    decided = all(
+        not isinstance(member, type)
+        or _checked_further(member)
+        or type(member).__instancecheck__ is type.__instancecheck__
+        for member in members
+    )
+    _class_decided[id(expected_type)] = (expected_type, decided)
     return decided
 
 
