@@ -32,6 +32,8 @@
 // the global flag so that test() keeps no state.
 const NUMBER_TOKEN = /[-|\d|.\+]+(e[-|\d|.|e|E|\+]+)/;
 const TOKEN_MARKER = 'TfToken[';
+// Numbers smaller in magnitude than this cannot encode a token (see `untouched`).
+const NO_TOKEN_BELOW = 2 ** 900;
 // The original's limit on the key path's length (its guard against cycles).
 const MAX_DEPTH = 200;
 
@@ -74,7 +76,10 @@ function fastResolve(module) {
       case 'string':
         return plainString(value);
       case 'number':
-        return value !== Token.NUMBER_MAP_TOKEN_VALUE && tokenMap.lookupNumberToken(value) === undefined;
+        // A number token is a negative double of magnitude about 2^992 (its top 16 bits
+        // are cdktf's marker 0xfdff, encoding.js): any smaller number is none.
+        return value !== Token.NUMBER_MAP_TOKEN_VALUE &&
+          (Math.abs(value) < NO_TOKEN_BELOW || tokenMap.lookupNumberToken(value) === undefined);
       default:
         return value === null;
     }

@@ -24,6 +24,9 @@ const variable = new TerraformVariable(stack, 'names', { type: 'list(string)' })
 const port = new TerraformVariable(stack, 'port', { type: 'number' });
 const tags = new TerraformVariable(stack, 'tags', { type: 'map(string)' });
 
+// Made once: an element of it is an encoded double that holds the token's number.
+const NUMBER_LIST = Token.asNumberList(variable.listValue);
+
 function nested(depth, leaf) {
   let value = leaf;
   for (let i = 0; i < depth; i++) {
@@ -45,6 +48,8 @@ const cases = {
   'a number token': () => port.numberValue,
   'a number token in a string': () => `port ${port.numberValue}`,
   'a list token': () => variable.listValue,
+  'a number list token': () => ({ list: NUMBER_LIST, first: NUMBER_LIST[0] }),
+  'huge plain numbers': () => [2 ** 899, -(2 ** 899), 2 ** 1000, -(2 ** 1000), Number.MAX_VALUE, -Number.MAX_VALUE],
   'a list with a token element': () => ['a', ...variable.listValue],
   'a map token': () => tags.value,
   'a string map token': () => Token.asStringMap(tags.value),
