@@ -1,7 +1,7 @@
 'use strict';
 // Preloaded into the jsii kernel's node process (NODE_OPTIONS=--require ...)
 // by modules/fastsynth/provider_loading.py; see that module for the whole picture.
-// Four things, each falling back to jsii's normal behaviour where the files or
+// Five things, each falling back to jsii's normal behaviour where the files or
 // calls are not what they expect.
 //
 // 1. Lazy provider entry points. The kernel loads an assembly with
@@ -38,6 +38,12 @@
 //    is replaced by the same walk in fast_resolve.js, which returns plain
 //    strings, numbers, booleans and nulls as they are without building a
 //    resolution context for each (see that file for the exact conditions).
+//
+// 5. cdktf's two heavy dependencies loaded on first use. Loading cdktf requires
+//    `archiver` (about 200 modules, ~70 ms: it zips a TerraformAsset, in a child
+//    node process that cdktf starts for it) and `semver` (~15 ms: checks a binary's
+//    version in one validation). For the cdktf modules that require them, each is
+//    a stand-in that loads the real module the first time it is called or read.
 
 const fs = require('fs');
 const path = require('path');
@@ -52,6 +58,10 @@ if (packages.size > 0) {
   readTypeDefinitionsByRange();
   skipTokenCreationStacks();
   resolveTokensFast();
+  loadOnFirstUse({
+    archiver: /[\\/]cdktf[\\/]lib[\\/]private[\\/]fs\.js$/,
+    semver: /[\\/]cdktf[\\/]lib[\\/]validations[\\/]validate-binary-version\.js$/,
+  });
 }
 
 function resolveToLazyIndex(names) {
@@ -157,4 +167,26 @@ function resolveTokensFast() {
       module.exports.resolve = require('./fast_resolve.js').fastResolve(module);
     }
   });
+}
+
+// For each `name: pattern`, `require(name)` from a module whose file matches
+// `pattern` returns a stand-in for the module, loaded (from that module, so from
+// the same node_modules) the first time the stand-in is called, constructed or read.
+function loadOnFirstUse(lazily) {
+  const load = Module._load;
+
+  Module._load = function (request, parent, ...rest) {
+    const pattern = Object.prototype.hasOwnProperty.call(lazily, request) ? lazily[request] : undefined;
+    if (pattern === undefined || !parent || !pattern.test(parent.filename || '')) {
+      return load.call(this, request, parent, ...rest);
+    }
+    let real;
+    const module = () => (real === undefined ? (real = load.call(this, request, parent, ...rest)) : real);
+    return new Proxy(function standIn() {}, {
+      apply: (_target, thisArg, args) => Reflect.apply(module(), thisArg, args),
+      construct: (_target, args) => Reflect.construct(module(), args),
+      get: (_target, property) => module()[property],
+      has: (_target, property) => property in module(),
+    });
+  };
 }

@@ -30,7 +30,9 @@ kernel's own start-up and memory (point 3):
    skips the stack trace cdktf records for every token it makes (only ever
    shown when a token fails to resolve, and then only the kernel's frames), and
    resolves tokens without building a context per plain value
-   (``fast_resolve.js``).
+   (``fast_resolve.js``), and loads cdktf's ``archiver`` and ``semver`` (about
+   250 modules, used for a TerraformAsset's zip and one version check) on first
+   use.
 
 3. The jsii kernel process: jsii starts ``node bin/jsii-runtime.js``, a
    wrapper that only spawns a second node process running the kernel and

@@ -1,10 +1,12 @@
-"""modules/fastsynth/fast_resolve.js: cdktf's token resolution without the bookkeeping,
-giving exactly what cdktf's own gives.
+"""What lazy_preload.js changes in cdktf itself (points 4 and 5), run on the cdktf the
+synth uses: the cdktf and constructs assemblies of the installed Python packages (the
+tarballs jsii loads), extracted here, so no `npm ci` is needed.
 
-The cases (fast_resolve_cases.js) run both functions in one Node.js process on the cdktf
-the synth uses: the cdktf and constructs assemblies of the installed Python packages
-(the tarballs jsii loads), extracted here, so no `npm ci` is needed. The golden files
-(test_golden.py) check the same on every example's stacks as a whole.
+* fast_resolve.js: cdktf's token resolution without the bookkeeping, giving exactly what
+  cdktf's own gives. The cases (fast_resolve_cases.js) run both functions in one Node.js
+  process; the golden files (test_golden.py) check the same on every example's stacks.
+* cdktf's `archiver` and `semver` loaded on first use: not loaded with cdktf, and working
+  when used (a TerraformAsset's zip, a binary version check).
 """
 
 from __future__ import annotations
@@ -83,3 +85,39 @@ def test_the_cases_reach_tokens_and_errors(results: list[dict[str, Any]]) -> Non
                  "number map placeholder"):
         assert "error" in by_name[name], name
     assert "value" in by_name["depth 200 ending in a string"]
+
+
+LAZY_SCRIPT = r"""
+const path = require('path'), fs = require('fs'), os = require('os');
+const [cdktfDir, work] = process.argv.slice(1);
+require(cdktfDir);
+const loaded = () => Object.keys(require.cache).filter((f) => /[\\/]node_modules[\\/](archiver|semver)[\\/]/.test(f));
+const before = loaded().length;
+const { ValidateBinaryVersion } = require(path.join(cdktfDir, 'lib/validations/validate-binary-version.js'));
+const ok = new ValidateBinaryVersion('node', '>=1.0.0', 'node --version').validate();
+const tooOld = new ValidateBinaryVersion('node', '>=999.0.0', 'node --version').validate();
+const src = path.join(work, 'asset');
+fs.mkdirSync(src, { recursive: true });
+fs.writeFileSync(path.join(src, 'file.txt'), 'zipped');
+const zip = path.join(work, 'asset.zip');
+require(path.join(cdktfDir, 'lib/private/fs.js')).archiveSync(src, zip);
+const bytes = fs.readFileSync(zip);
+console.log(JSON.stringify({ before, after: loaded().length, ok, tooOld, zipMagic: bytes.subarray(0, 2).toString(),
+  zipHasFile: bytes.includes(Buffer.from('file.txt')) }));
+"""
+
+
+def test_archiver_and_semver_load_on_first_use(node_modules: Path, tmp_path: Path) -> None:
+    """With the preload (as the kernel runs, and the child node that zips an asset
+    inherits it), requiring cdktf loads neither; a version check and an asset's zip work."""
+    preload = f"--require {PRELOAD}"
+    env = {**os.environ, "CDKTF_LAZY_INDEX_PACKAGES": "@cdktf/provider-aws", "NODE_OPTIONS": preload}
+    report = json.loads(_node("-e", LAZY_SCRIPT, str(node_modules / "cdktf"), str(tmp_path), env=env))
+    assert report["before"] == 0
+    assert report["after"] > 0  # semver, loaded by the version check
+    assert report["ok"] == []
+    assert "lower than the required version >=999.0.0" in report["tooOld"][0]
+    assert report["zipMagic"] == "PK" and report["zipHasFile"]
+    # without the preload, cdktf loads both with itself
+    plain = {k: v for k, v in env.items() if k != "NODE_OPTIONS"}
+    assert json.loads(_node("-e", LAZY_SCRIPT, str(node_modules / "cdktf"), str(tmp_path / "plain"), env=plain))["before"] > 0
