@@ -39,7 +39,8 @@ kernel's own start-up and memory (point 3):
    relays its console output. ``direct_runtime.js`` runs the kernel in
    the first process instead (one node start-up and ~47 MB less), keeping
    the protocol and the console relay jsii's Python side expects. A user's
-   own ``JSII_RUNTIME`` is respected.
+   own ``JSII_RUNTIME`` is respected. The kernel also runs with a smaller young
+   generation (``KERNEL_V8_FLAGS``): 25 MB less at its peak, no slower.
 
 4. Python: the generated bindings' argument checks resolve a stub's type
    hints on every call, and typeguard works hard for a plain instance; see
@@ -394,8 +395,9 @@ def _direct_program(process) -> Path | None:
 
 
 def _kernel_environ(direct_program: Path | None = None) -> dict[str, str]:
-    """Variables for the kernel process, on top of the current environment."""
-    options = [os.environ.get("NODE_OPTIONS", "").strip(), f"--require {_node_quote(_PRELOAD)}"]
+    """Variables for the kernel process, on top of the current environment. The user's
+    NODE_OPTIONS come after `KERNEL_V8_FLAGS`, so their own setting of a flag wins."""
+    options = [KERNEL_V8_FLAGS, os.environ.get("NODE_OPTIONS", "").strip(), f"--require {_node_quote(_PRELOAD)}"]
     environ = {_PACKAGES_ENV: ",".join(PROVIDERS.values())}
     if direct_program is not None:
         # What jsii's wrapper passes to the kernel it spawns.
@@ -403,6 +405,14 @@ def _kernel_environ(direct_program: Path | None = None) -> dict[str, str]:
         environ[_PROGRAM_ENV] = str(direct_program)
     environ["NODE_OPTIONS"] = " ".join(filter(None, options))
     return environ
+
+
+#: V8 flags of the kernel process. A young generation of at most 4 MB per semi-space
+#: (V8's default is 16 MB on 64-bit, grown as objects survive): a synth's garbage is
+#: short-lived, so scavenging more often costs no measurable time, and the peak resident
+#: memory of a synth is 25 MB lower (measured with `make bench`: example 236 -> 211 MB,
+#: 50 ROSA clusters 252 -> 222 MB, wall time unchanged).
+KERNEL_V8_FLAGS = "--max-semi-space-size=4"
 
 
 def _node_quote(path: Path) -> str:

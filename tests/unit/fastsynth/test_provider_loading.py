@@ -232,7 +232,7 @@ def test_preload_reaches_only_the_kernel_and_keeps_user_options(runs):
     user = runs["fast"]["user_node_options"]
     # One node process: the kernel itself, without jsii's wrapper.
     assert report["node_processes"] == 1
-    assert report["kernel_node_options"] == f'{user} --require "{PRELOAD}" --preserve-symlinks'
+    assert report["kernel_node_options"] == f'--max-semi-space-size=4 {user} --require "{PRELOAD}" --preserve-symlinks'
     # Restored once the kernel was up: later subprocesses do not inherit it.
     assert report["own_node_options"] == user
     assert report["own_lazy_packages"] is None
