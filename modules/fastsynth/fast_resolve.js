@@ -19,14 +19,17 @@
 //   string and list token encoding starts with), is not one of the two map-token
 //   placeholders (the original throws for them; so does this), and holds nothing
 //   the number-token expression matches (a number token stringified into it);
-// * a number is looked up in the token map directly; a context is made only when
-//   it is a token;
+// * a number smaller in magnitude than 2^900 is never a token (cdktf encodes one
+//   as a negative double near -2^992); any other is looked up in the token map
+//   directly, and a context is made only when it is a token;
 // * booleans, null and undefined are returned at once, as the original does.
 // Objects, arrays and tokens go through the original's steps, with contexts made
 // exactly as it makes them, so resolvers, post-processors and the
 // suppressBraces/ignoreEscapes/warnEscapes/iteratorContext flags see the same
-// things. The golden JSON of every example (tests/golden) and the naive synth
-// (CDKTF_FAST_PROVIDERS=0, the original code) must stay byte-identical.
+// things. tests/unit/fastsynth/fast_resolve_cases.js runs both on the same values
+// (tokens of every kind, Fn calls, escapes, the depth limit, each error); the golden
+// JSON of every example (tests/golden) and the naive synth (CDKTF_FAST_PROVIDERS=0,
+// the original code) must stay byte-identical.
 
 // The original's number-token expression (encoding.js NUMBER_TOKEN_REGEX), without
 // the global flag so that test() keeps no state.
