@@ -197,7 +197,8 @@ function fastResolve(module) {
       if (typeof resolvedKey !== 'string') {
         throw errors.mapKeyMustResolveToString(pathName(), key, resolvedKey);
       }
-      const value = untouched(obj[key], prefix.length + 1) ? obj[key] : makeContext(key)[0].resolve(obj[key]);
+      const child = obj[key]; // read once, as the original does (a getter may answer anew)
+      const value = untouched(child, prefix.length + 1) ? child : makeContext(key)[0].resolve(child);
       if (typeof value === 'undefined') {
         continue;
       }

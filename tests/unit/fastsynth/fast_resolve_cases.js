@@ -7,6 +7,7 @@
 // usage: node fast_resolve_cases.js <node_modules> <fast_resolve.js>
 
 const path = require('path');
+const util = require('util');
 
 const [nodeModules, fastResolvePath] = process.argv.slice(2);
 const cdktfDir = path.join(nodeModules, 'cdktf');
@@ -16,6 +17,7 @@ const resolveModule = require.cache[resolveFile];
 const original = resolveModule.exports.resolve;
 const fast = require(fastResolvePath).fastResolve(resolveModule);
 const { DefaultTokenResolver, StringConcat } = require(path.join(cdktfDir, 'lib/tokens/resolvable.js'));
+const { createTokenDouble } = require(path.join(cdktfDir, 'lib/tokens/private/encoding.js'));
 
 const { App, TerraformStack, TerraformVariable, Token, Lazy, Fn, TerraformIterator } = cdktf;
 const app = new App({ outdir: require('os').tmpdir() });
@@ -83,18 +85,41 @@ const cases = {
   'a function': () => ({ f: () => 1 }),
   'a construct': () => ({ scope: stack }),
   'a symbol': () => Symbol.for('x'),
+  'a getter, read once': () => {
+    let reads = 0;
+    return Object.defineProperty({}, 'x', { enumerable: true, get: () => `read ${++reads}` });
+  },
+  'a sparse array and odd numbers': () => [1, , 3, NaN, -0], // eslint-disable-line no-sparse-arrays
+  'an unregistered number token': () => ({ n: createTokenDouble(999999, false) }),
+  'a number token as a key': () => ({ [port.numberValue]: 'x' }),
+  'a key that resolves to no string': () => ({ [Token.asString(Lazy.anyValue({ produce: () => 42 }))]: 'x' }),
+  'escapes in a string': () => 'a ${literal} and $${escaped} with ' + variable.stringValue,
 };
 
-function run(resolve, make, preparing, suppressBraces) {
+// The contexts a value is resolved in: top level, and as inside a Fn call (braces
+// suppressed), with escapes ignored, or warned about (each warning is recorded).
+const CONTEXTS = {
+  'top level': undefined,
+  'braces suppressed': { suppressBraces: true, ignoreEscapes: false, warnEscapes: false },
+  'escapes ignored': { suppressBraces: false, ignoreEscapes: true, warnEscapes: false },
+  'escapes warned': { suppressBraces: true, ignoreEscapes: false, warnEscapes: true },
+};
+
+function run(resolve, make, preparing, previousContext) {
   const options = { scope: stack, resolver: new DefaultTokenResolver(new StringConcat()), preparing };
-  if (suppressBraces) {
-    // as a Fn call resolves its arguments: a context whose braces are suppressed
-    options.previousContext = { suppressBraces: true, ignoreEscapes: false, warnEscapes: false };
+  if (previousContext) {
+    options.previousContext = { ...previousContext };
   }
+  const warnings = [];
+  const warn = console.warn;
+  console.warn = (...args) => warnings.push(args.join(' '));
   try {
-    return { value: JSON.stringify(resolve(make(), options)) ?? 'undefined' };
+    // util.inspect tells apart what JSON hides: NaN, -0, holes, undefined values
+    return { value: util.inspect(resolve(make(), options), { depth: null }), warnings };
   } catch (err) {
-    return { error: String(err && err.message) };
+    return { error: String(err && err.message), warnings };
+  } finally {
+    console.warn = warn;
   }
 }
 
@@ -107,11 +132,11 @@ function comparable(result) {
 const results = [];
 for (const [name, make] of Object.entries(cases)) {
   for (const preparing of [false, true]) {
-    for (const suppressBraces of [false, true]) {
-      const expected = run(original, make, preparing, suppressBraces);
-      const got = run(fast, make, preparing, suppressBraces);
+    for (const [contextName, previousContext] of Object.entries(CONTEXTS)) {
+      const expected = run(original, make, preparing, previousContext);
+      const got = run(fast, make, preparing, previousContext);
       results.push({
-        name: `${name} (preparing=${preparing}, suppressBraces=${suppressBraces})`,
+        name: `${name} (preparing=${preparing}, ${contextName})`,
         same: comparable(expected) === comparable(got),
         expected,
         got,
