@@ -12,11 +12,13 @@ nulls go through Python's recursion, the JSON channel and the kernel's checks.
 `install()` replaces that function with one that leaves a struct's unset (None)
 fields out of `data` and otherwise delegates to the original: the kernel builds the
 same object, key for key in the same order, so the synthesized JSON cannot change
-(the golden files of every example check it). A struct is recognised as jsii-pacmak
-generates it: `__jsii_type__`, `__jsii_name_mapping__` (python name -> jsii name) and
-the `_values` dict its properties read; a set field's value is still read through its
-property, as the original does. Plain values (str, int, float, bool, None, by exact
-type) are returned as they are, as the original returns them.
+(the golden files of every example check it). A struct is recognised as the original
+recognises it (`__jsii_type__` and `__jsii_name_mapping__`, python name -> jsii name),
+with the `_values` dict jsii-pacmak's generated properties read; a set field is still
+read through its property. Left to jsii as it is: a struct with no field set (the kernel
+takes an empty `data` for no value at all) and one lacking a required field (jsii's own
+property read raises for it). Plain values (str, int, float, bool, None, by exact type)
+are returned as they are, as the original returns them.
 
 Installed by `modules.fastsynth.provider_loading` together with the other Python-side
 changes; `CDKTF_FAST_PROVIDERS=0` leaves jsii alone.
@@ -24,6 +26,9 @@ changes; `CDKTF_FAST_PROVIDERS=0` leaves jsii alone.
 
 from __future__ import annotations
 
+import enum
+import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +37,27 @@ __all__ = ["install"]
 _MARK = "__fast_synth_wrapper__"
 #: Values the original returns unchanged (exact types: subclasses such as enums go to it).
 _PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.cache
+def _required_fields(cls: type) -> frozenset[str] | None:
+    """The fields a generated struct class requires: its constructor's keyword-only
+    parameters without a default (None where the signature cannot be read)."""
+    try:
+        parameters = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return None
+    return frozenset(
+        name for name, p in parameters.items() if p.kind is p.KEYWORD_ONLY and p.default is p.empty
+    )
+
+
+def _has_required(struct: Any, values: dict[str, Any]) -> bool:
+    """Whether every required field of `struct` is set: jsii's own serialization reads every
+    field through its property, and a required one that is missing raises there, so a
+    struct lacking one (possible only with the argument checks off) is left to jsii."""
+    required = _required_fields(type(struct))
+    return required is not None and all(values.get(name) is not None for name in required)
 
 
 def install(kernel_module: Any) -> None:
@@ -50,17 +76,16 @@ def install(kernel_module: Any) -> None:
         fqn = getattr(d, "__jsii_type__", None)
         mapping = getattr(d, "__jsii_name_mapping__", None) if fqn is not None else None
         values = getattr(d, "_values", None) if mapping is not None else None
-        if type(values) is dict:
-            return {
-                "$jsii.struct": {
-                    "fqn": fqn,
-                    "data": {
-                        jsii_name: make_reference_for_native(kernel, getattr(d, python_name))
-                        for python_name, jsii_name in mapping.items()
-                        if values.get(python_name) is not None
-                    },
-                }
+        if type(values) is dict and not isinstance(d, enum.Enum) and _has_required(d, values):
+            data = {
+                jsii_name: make_reference_for_native(kernel, getattr(d, python_name))
+                for python_name, jsii_name in mapping.items()
+                if values.get(python_name) is not None
             }
+            if data:
+                return {"$jsii.struct": {"fqn": fqn, "data": data}}
+            # A struct with no field set: the kernel reads an empty `data` as no value at
+            # all (and refuses it where `any` is expected), so it goes with its nulls.
         return original(kernel, d)  # enums, references, native objects, errors: as jsii does
 
     setattr(make_reference_for_native, _MARK, True)

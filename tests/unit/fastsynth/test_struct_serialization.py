@@ -22,9 +22,11 @@ from cdktf import (
     S3Backend,
     S3BackendAssumeRoleConfig,
     S3BackendConfig,
+    TerraformOutput,
     TerraformResourceLifecycle,
     TerraformStack,
 )
+from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.vpc import VpcConfig
 
 from modules.fastsynth import struct_serialization
@@ -43,12 +45,13 @@ def serialize() -> Any:
 
 
 def without_null_struct_fields(wire: Any) -> Any:
-    """jsii's wire form with the null fields of every struct left out."""
+    """jsii's wire form with the null fields of every struct left out (where any is set)."""
     if isinstance(wire, dict):
         if set(wire) == {"$jsii.struct"}:
             struct = wire["$jsii.struct"]
             data = {k: without_null_struct_fields(v) for k, v in struct["data"].items() if v is not None}
-            return {"$jsii.struct": {"fqn": struct["fqn"], "data": data}}
+            # ... except a struct with no field set, which goes as jsii sends it
+            return {"$jsii.struct": {"fqn": struct["fqn"], "data": data or struct["data"]}}
         return {k: without_null_struct_fields(v) for k, v in wire.items()}
     if isinstance(wire, list):
         return [without_null_struct_fields(v) for v in wire]
@@ -64,7 +67,7 @@ VALUES = {
     "a struct with a list and a bool false": lambda: TerraformResourceLifecycle(
         prevent_destroy=False, ignore_changes=["tags", "engine_version"],
     ),
-    "an empty struct": lambda: TerraformResourceLifecycle(),
+    "an empty struct (sent with its nulls)": lambda: TerraformResourceLifecycle(),
     "structs in a dict and a list": lambda: {"x": [TerraformResourceLifecycle(prevent_destroy=True), 1, None]},
     "plain values": lambda: ["s", 1, 1.5, True, None, {"k": "v"}, []],
     "a date": lambda: datetime.datetime(2026, 12, 7, tzinfo=datetime.timezone.utc),
@@ -109,3 +112,36 @@ def test_install_is_idempotent(serialize: Any) -> None:
 
 def test_the_session_s_fast_path_installed_it() -> None:
     assert getattr(jsii._kernel._make_reference_for_native, "__fast_synth_wrapper__", False)
+
+
+def test_through_the_kernel_the_synth_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the kernel builds, as a stack synthesizes it: a struct with fields set, one with
+    none (which the kernel reads as no value when its `data` is empty, so it must go with
+    its nulls) and structs in a list, where `any` is expected; once with jsii's own
+    serialization, once with the new one."""
+
+    def synthesized() -> dict[str, Any]:
+        stack = TerraformStack(App(), "stack")
+        TerraformOutput(stack, "set", value=TerraformResourceLifecycle(prevent_destroy=True, ignore_changes=["a"]))
+        TerraformOutput(stack, "empty", value=TerraformResourceLifecycle())
+        TerraformOutput(stack, "listed", value=[TerraformResourceLifecycle(), VpcConfig(cidr_block="10.0.0.0/16")])
+        return json.loads(CdktfTesting.synth(stack))["output"]
+
+    monkeypatch.setattr(jsii._kernel, "_make_reference_for_native", ORIGINAL)
+    expected = synthesized()
+    module = types.SimpleNamespace(_make_reference_for_native=ORIGINAL)
+    struct_serialization.install(module)
+    monkeypatch.setattr(jsii._kernel, "_make_reference_for_native", module._make_reference_for_native)
+    assert synthesized() == expected
+    assert expected["empty"]["value"] == {}
+
+
+def test_a_struct_missing_a_required_field_fails_as_jsii_fails(serialize: Any) -> None:
+    """Possible only with the argument checks off (python -O): jsii's property read raises."""
+    config = S3BackendConfig(bucket="b", key="k")
+    del config._values["key"]
+    with pytest.raises(AssertionError, match="Required property 'key' is missing") as jsii_s:
+        ORIGINAL(None, config)
+    with pytest.raises(AssertionError) as ours:
+        serialize(None, config)
+    assert str(ours.value) == str(jsii_s.value)
