@@ -136,6 +136,7 @@ def _class_decides(expected_type: object) -> bool:
     members = expected_type.__args__ if getattr(expected_type, "__origin__", None) is typing.Union else (expected_type,)
     decided = all(
         not isinstance(member, type)
+        or member is typing.Any  # a class since 3.11, whose instance check always refuses
         or _checked_further(member)
         or type(member).__instancecheck__ is type.__instancecheck__
         for member in members

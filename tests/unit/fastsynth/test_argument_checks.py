@@ -186,3 +186,11 @@ def test_a_value_whose_class_is_not_its_type_is_not_remembered():
 
     assert argument_checks._plainly_an_instance(Disguised(), Plain) is isinstance(Disguised(), Plain)
     assert (Disguised, id(Plain)) not in argument_checks._answers
+
+
+def test_any_among_the_members_does_not_stop_remembering(checked):
+    expected = typing.Union[Plain, typing.Any, None]
+    argument_checks._answers.pop((Other, id(expected)), None)
+    assert argument_checks._plainly_an_instance(Other(), expected) is False  # Any is typeguard's to pass
+    assert argument_checks._answers[(Other, id(expected))] == (expected, False)
+    assert checked.check_type("argument x", Other(), expected) is None  # and typeguard passes it
