@@ -51,13 +51,14 @@ def terraform_errors(output: str, context: int = 12) -> list[str]:
 
 
 def moto_errors(moto: MotoServer, limit: int = 30) -> str:
-    """The last `limit` requests moto answered with a 4xx/5xx status, and the last traceback
-    in its log (a 500's cause)."""
+    """The last `limit` requests moto answered with a 4xx/5xx status or saw retried (the
+    harness logs `moto_server: retry ...`), and the last traceback in its log (a 500's
+    cause)."""
     try:
         log = moto.log_path.read_text(errors="replace").splitlines()
     except OSError:
         return "<no moto log>"
-    errors = [line for line in log if _ERROR_STATUS.search(line)][-limit:]
+    errors = [line for line in log if _ERROR_STATUS.search(line) or line.startswith("moto_server: retry")][-limit:]
     starts = [i for i, line in enumerate(log) if line.startswith("Traceback")]
     traceback = log[starts[-1]:starts[-1] + 40] if starts else []
     return "\n".join(errors + traceback) or "<no error in the moto log>"

@@ -67,6 +67,15 @@ the second of two concurrent ``AuthorizeSecurityGroupIngress`` calls with
 ``InvalidPermission.Duplicate``; a request that fails half-done can also make
 the SDK retry a create that already happened. AWS serialises such calls itself.
 
+A retried request is answered as its first attempt was (:class:`_RetryReplay`): the
+AWS SDKs resend a request whose answer did not reach them (a connection reset or cut
+short under load) with the same ``amz-sdk-invocation-id`` header and ``amz-sdk-request:
+attempt=N``. moto ran the first attempt already, so a retried create made a second object
+that no state holds (a duplicate ``CreateVpcPeeringConnection`` left one pending: seen
+twice in CI, under load). A retry whose first attempt got a 2xx answer gets that answer
+again, without moto; an attempt after an error answer runs. Each retry is logged
+(``moto_server: retry ...``), so a failure that involves one names it.
+
 A test can hold a response (``--hold-dir DIR``, :func:`_hold`): while a file
 ``DIR/<Action>`` exists, every response to that action (``CreateRoute``, ...) waits,
 after the action ran and outside the serializing lock, until the file is removed;
@@ -98,6 +107,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 
@@ -514,25 +524,78 @@ def _hold(hold_dir: Path, body: list[bytes]) -> None:
         marker.unlink(missing_ok=True)
 
 
+class _RetryReplay:
+    """The 2xx answers of the last ``keep`` (default 4096) SDK invocations, by
+    ``amz-sdk-invocation-id``, to answer a retried attempt of one as its first attempt was
+    answered (module docstring). Used under the serializing lock only."""
+
+    def __init__(self, keep: int = 4096, log=None) -> None:  # type: ignore[no-untyped-def]
+        from collections import OrderedDict
+
+        self.keep = keep
+        self.answers: OrderedDict[str, tuple[str, list[tuple[str, str]], list[bytes]]] = OrderedDict()
+        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+
+    def __call__(self, app, environ, start_response) -> list[bytes]:  # type: ignore[no-untyped-def]
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
+        attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "").partition("attempt=")[2].partition(";")[0]
+        if invocation and invocation in self.answers:
+            status, headers, body = self.answers[invocation]
+            self.log(f"moto_server: retry attempt {attempt or '?'} of {_action(environ, body)} (invocation {invocation}) "
+                     f"answered as its first attempt was, {status}")
+            start_response(status, headers)
+            return body
+        if invocation and attempt not in ("", "1"):
+            self.log(f"moto_server: retry attempt {attempt} of invocation {invocation}: its earlier attempts "
+                     "got no 2xx answer, so it runs")
+        answer: list = []
+
+        def keep_status(status, headers, exc_info=None):  # type: ignore[no-untyped-def]
+            answer[:] = [status, list(headers)]
+            return start_response(status, headers, exc_info)
+
+        body = list(app(environ, keep_status))
+        if invocation and answer and answer[0].startswith("2"):
+            self.answers[invocation] = (answer[0], answer[1], body)
+            if len(self.answers) > self.keep:
+                self.answers.popitem(last=False)
+        return body
+
+
+def _action(environ: dict, body: list[bytes]) -> str:  # type: ignore[type-arg]
+    """The action a request asked for, as the JSON protocols' ``X-Amz-Target`` header or
+    the query/XML protocols' answer (``<XResponse``) name it; "a request" where neither
+    does (S3)."""
+    import re
+
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        return target.rpartition(".")[2]
+    found = re.search(rb"<(\w+)Response[ >]", b"".join(body)[:400])
+    return found.group(1).decode() if found else "a request"
+
+
 def _serialize_requests(hold_dir: Path | None = None) -> None:
     """Let moto's threaded server run one request through moto at a time.
 
     Connections are still accepted and their request lines and headers
     parsed concurrently, but the application (which reads the request body)
-    and the response body it returns run under one lock. With ``hold_dir``,
-    responses are held as :func:`_hold` says, outside the lock.
+    and the response body it returns run under one lock, and a retried request
+    is answered as :class:`_RetryReplay` says. With ``hold_dir``, responses are
+    held as :func:`_hold` says, outside the lock.
     """
     import threading
 
     import moto.server
 
     lock = threading.Lock()
+    replay = _RetryReplay()
     run_simple = moto.server.run_simple
 
     def serialized(app):  # type: ignore[no-untyped-def]
         def application(environ, start_response):  # type: ignore[no-untyped-def]
             with lock:
-                body = list(app(environ, start_response))
+                body = replay(app, environ, start_response)
             if hold_dir is not None:
                 _hold(hold_dir, body)
             return body

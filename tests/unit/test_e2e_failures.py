@@ -58,6 +58,7 @@ def test_moto_errors_lists_error_statuses_and_the_last_traceback(tmp_path: Path)
     log = tmp_path / "moto.log"
     log.write_text('127.0.0.1 - - [x] "POST / HTTP/1.1" 200 -\n'
                    '127.0.0.1 - - [x] "POST / HTTP/1.1" 500 -\n'
+                   "moto_server: retry attempt 2 of CreateVpc (invocation i) answered as its first attempt was, 200 OK\n"
                    "Traceback (most recent call last):\n  File \"x.py\"\nRuntimeError: dictionary changed size\n")
 
     class Moto:
@@ -65,3 +66,4 @@ def test_moto_errors_lists_error_statuses_and_the_last_traceback(tmp_path: Path)
 
     found = moto_errors(Moto())  # type: ignore[arg-type]
     assert '" 500 -' in found and "RuntimeError: dictionary changed size" in found and '" 200 -' not in found
+    assert "retry attempt 2 of CreateVpc" in found
