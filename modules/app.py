@@ -1,4 +1,5 @@
-"""Wires the stacks of a deployment: `aurora`; per ROSA cluster `peering-<name>`,
+"""Wires the stacks of a deployment: `aurora` (and `aurora-secondary` with
+`aurora.secondary`); per ROSA cluster `peering-<name>`,
 `access-<name>` (its pod roles; not with `keycloak.credentials: copy`) and
 `keycloak-<name>`, empty for a retired cluster (`modules.retire`); and `state` (the state
 bucket) when `state.s3.bootstrap` asks for it."""
@@ -39,6 +40,8 @@ def build_app(
     if config.state.s3 is not None and config.state.s3.bootstrap:
         StateStack(app, config=config)
     aurora = AuroraStack(app, config=config)
+    if config.aurora.secondary is not None:
+        AuroraStack(app, config=config, primary=aurora)
     for rosa in config.rosa_clusters:
         if rosa.retired:
             retire_cluster(app, config=config, rosa=rosa, aurora=aurora)

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 AURORA_STACK_ID = "aurora"
 #: Stack id of the optional state bootstrap stack.
 STATE_STACK_ID = "state"
+#: Stack id of the Aurora Global Database secondary (`aurora.secondary`), in its region.
+AURORA_SECONDARY_STACK_ID = "aurora-secondary"
 
 
 def peering_stack_id(rosa_name: str) -> str:
@@ -108,6 +110,11 @@ def final_snapshot_identifier(cluster_name: str, suffix: str) -> str:
     """`<name>-final-<suffix>`: the snapshot RDS takes when the cluster is destroyed; the
     suffix (a Terraform expression in the stack) is new for every cluster created."""
     return f"{cluster_name}-final-{suffix}"
+
+
+def global_cluster_identifier(cluster_name: str) -> str:
+    """`<aurora.name>-global`: the Aurora Global Database both clusters belong to."""
+    return f"{cluster_name}-global"
 
 
 def subnet_group_name(cluster_name: str) -> str:

@@ -72,6 +72,8 @@ _ON_DEMAND_BY_SUBMODULE: dict[str, tuple[str, ...]] = {
     # aurora.instance_parameters and aurora.alarms.emails.
     "cdktf_cdktf_provider_aws.db_parameter_group": ("DbParameterGroup", "DbParameterGroupParameter"),
     "cdktf_cdktf_provider_aws.sns_topic_subscription": ("SnsTopicSubscription",),
+    # aurora.secondary: the Aurora Global Database.
+    "cdktf_cdktf_provider_aws.rds_global_cluster": ("RdsGlobalCluster",),
     # The database bootstrap (keycloak.credentials: iam) and keycloak.connectivity_check.
     "cdktf_cdktf_provider_kubernetes.job_v1": ("JobV1",),
     # The state bootstrap stack (state.bootstrap).
@@ -156,6 +158,7 @@ __all__ = [
     "RdsClusterInstance",
     "RdsClusterParameterGroup",
     "RdsClusterParameterGroupParameter",
+    "RdsGlobalCluster",
     "Route",
     "RouteTable",
     "RouteTableAssociation",

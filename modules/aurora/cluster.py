@@ -17,6 +17,11 @@ a point in time (`restore`). The cluster and every instance share one maintenanc
 and the cluster has a backup window: both fixed by the config, never chosen by AWS at
 random. With `instance_class: db.serverless` the instances are Aurora Serverless v2 and
 scale within the cluster's capacity range.
+
+In an Aurora Global Database (`aurora.secondary`, issue #25) the same construct builds both
+clusters: the primary, joined to the global cluster by `modules.aurora.global_cluster`
+(never by its own `global_cluster_identifier`), and the secondary (`joins`), which has no
+database name, master user or password of its own: it replicates the primary's.
 """
 
 from __future__ import annotations
@@ -48,6 +53,9 @@ class AuroraCluster(Construct):
 
     Exposes `writer_endpoint`, `reader_endpoint`, `port`, `cluster_resource_id` and
     `master_secret_arn` (empty when the password comes from the `master_password` variable).
+
+    `joins` (default none): the identifier of the global cluster this one joins as its
+    secondary (the `aurora-secondary` stack).
     """
 
     def __init__(
@@ -58,9 +66,11 @@ class AuroraCluster(Construct):
         spec: AuroraSpec,
         network: AuroraNetwork,
         kms_key_arn: str,
+        joins: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.spec = spec
+        self.joins = joins
         # With protection on, Terraform refuses any plan that would destroy or replace the
         # database, before anything is deleted. RDS deletion protection alone is not
         # enough: `terraform destroy` would delete every instance first and only then fail
@@ -72,8 +82,14 @@ class AuroraCluster(Construct):
         # upgrades this would hide.
         follow_aws = ["engine_version"] if spec.auto_minor_version_upgrade else []
 
+        # A secondary takes its database, master user and password from the primary.
+        credentials: dict[str, object] = (
+            {} if joins else {"database_name": spec.database_name, "master_username": spec.master_username}
+        )
         password: dict[str, object]
-        if spec.master_password is PasswordMode.MANAGED:
+        if joins:
+            password = {}
+        elif spec.master_password is PasswordMode.MANAGED:
             password = {"manage_master_user_password": True, "master_user_secret_kms_key_id": kms_key_arn}
         else:
             variable = master_password_variable(
@@ -112,8 +128,7 @@ class AuroraCluster(Construct):
             engine="aurora-postgresql",
             engine_mode="provisioned",
             engine_version=spec.engine_version,
-            database_name=spec.database_name,
-            master_username=spec.master_username,
+            global_cluster_identifier=joins,
             port=spec.port,
             db_subnet_group_name=network.subnet_group_name,
             vpc_security_group_ids=[network.security_group_id],
@@ -138,7 +153,7 @@ class AuroraCluster(Construct):
                 if spec.capacity is not None
                 else None
             ),
-            lifecycle=self._cluster_lifecycle(spec, protect, follow_aws),
+            lifecycle=self._cluster_lifecycle(spec, protect, follow_aws, in_global_database=bool(joins)),
             depends_on=[log_group],
             # The guide's demo has no final snapshot; Keycloak's users and credentials
             # deserve one. AWS refuses a destroy without a name for it.
@@ -146,6 +161,7 @@ class AuroraCluster(Construct):
             final_snapshot_identifier=self._final_snapshot_identifier(spec) if spec.final_snapshot else None,
             tags={"Name": spec.name},
             **self._restore_source(spec.restore),
+            **credentials,
             **password,
         )
 
@@ -187,7 +203,7 @@ class AuroraCluster(Construct):
                 tags={"Name": naming.instance_identifier(spec.name, id_)},
             )
 
-        if spec.master_password is PasswordMode.MANAGED:
+        if spec.master_password is PasswordMode.MANAGED and not joins:
             # RDS rotates its managed secret every 7 days unless told otherwise; making the
             # schedule explicit lets Keycloak's copy of the password be kept in step.
             # RDS-managed secrets rotate without a Lambda of ours.
@@ -248,7 +264,9 @@ class AuroraCluster(Construct):
         ]
 
     @staticmethod
-    def _cluster_lifecycle(spec: AuroraSpec, protect: dict[str, Any], follow_aws: list[str]) -> dict[str, Any] | None:
+    def _cluster_lifecycle(
+        spec: AuroraSpec, protect: dict[str, Any], follow_aws: list[str], *, in_global_database: bool
+    ) -> dict[str, Any] | None:
         """`prevent_destroy` with protection; what Terraform must leave as AWS has it."""
         # A point-in-time restore's block is ForceNew: removed from the config, it would
         # replace the cluster. Ignored while the config has no restore, removing
@@ -256,6 +274,12 @@ class AuroraCluster(Construct):
         # plans (and so shows) a new cluster. `snapshot_identifier` needs no such care: the
         # provider suppresses its removal.
         ignore = [*follow_aws, *([] if spec.restore else ["restore_to_point_in_time"])]
+        # In a global database (a primary with `secondary`, or the secondary itself), the
+        # membership is the global cluster's business and a switchover's: the provider
+        # reads both fields back, and a plan setting them as configured would detach the
+        # primary (RemoveFromGlobalCluster) or promote the secondary.
+        if in_global_database or spec.secondary is not None:
+            ignore += ["global_cluster_identifier", "replication_source_identifier"]
         return {**protect, **({"ignore_changes": ignore} if ignore else {})} or None
 
     @staticmethod
@@ -318,7 +342,7 @@ class AuroraCluster(Construct):
 
     @property
     def master_secret_arn(self) -> str:
-        if self.spec.master_password is PasswordMode.MANAGED:
+        if self.spec.master_password is PasswordMode.MANAGED and not self.joins:
             return self.cluster.master_user_secret.get(0).secret_arn
         return ""
 

@@ -1,4 +1,6 @@
-"""The `aurora` stack: network, cluster, state and the outputs other stacks and people use."""
+"""The `aurora` stack: network, cluster, state and the outputs other stacks and people use;
+and, with `aurora.secondary`, the `aurora-secondary` stack: the same in the second region,
+its cluster the global database's secondary."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from modules.aurora.alarms import AuroraAlarms
 from modules.aurora.capacity import InstanceCapacity
 from modules.aurora.cluster import AuroraCluster
 from modules.aurora.dashboard import dashboard, dashboard_body
+from modules.aurora.global_cluster import GlobalCluster
 from modules.aurora.network import AuroraNetwork
 from modules.aurora.notifications import AlarmTopic
 from modules.aws.kms_key import CustomerManagedKey
@@ -17,7 +20,7 @@ from modules.aws.provider import aws_provider
 from modules.aws.tagging import tag_resources
 from modules.config import AuroraSpec, DeploymentConfig
 from modules.construct_tree import reference
-from modules.naming import AURORA_STACK_ID
+from modules.naming import AURORA_SECONDARY_STACK_ID, AURORA_STACK_ID
 from modules.state.backend import configure_state
 
 
@@ -28,13 +31,21 @@ class AuroraStack(TerraformStack):
     Outputs: `writer_endpoint`, `reader_endpoint`, `port`, `jdbc_url`, `database_name`,
     `vpc_id`, `vpc_cidr`, `route_table_id`, `security_group_id`, `master_secret_arn`,
     `cluster_resource_id` and `kms_key_arn` (what the `access-<name>` stacks grant on);
-    `alarm_topic_arn` with alarms, `dashboard_url` with the dashboard.
+    `alarm_topic_arn` with alarms, `dashboard_url` with the dashboard; with
+    `aurora.secondary`, `global_cluster_identifier` and `global_writer_endpoint`.
+
+    With `primary` (default none) this is the `aurora-secondary` stack: the same resources in
+    `aurora.secondary.region` (`AuroraSpec.secondary_cluster`), its cluster joining the
+    primary's global cluster, deployed after it; its outputs are the same but the global
+    ones (`writer_endpoint` is the secondary's own cluster endpoint: read-only until a
+    switchover makes it the writer).
     """
 
-    def __init__(self, scope: Construct, *, config: DeploymentConfig) -> None:
-        super().__init__(scope, AURORA_STACK_ID)
-        spec = config.aurora
-        configure_state(self, AURORA_STACK_ID, config)
+    def __init__(self, scope: Construct, *, config: DeploymentConfig, primary: "AuroraStack | None" = None) -> None:
+        stack_id = AURORA_STACK_ID if primary is None else AURORA_SECONDARY_STACK_ID
+        super().__init__(scope, stack_id)
+        spec = config.aurora if primary is None else config.aurora.secondary_cluster()
+        configure_state(self, stack_id, config)
         aws_provider(self, "aws", region=spec.region, aws=config.aws)
         # Beyond the guide: one customer-managed key for storage, secret, insights and logs,
         # and for the alarm topic when the deployment has its own.
@@ -50,7 +61,14 @@ class AuroraStack(TerraformStack):
             for_notifications=own_topic,
         ).arn
         self.network = AuroraNetwork(self, "network", spec=spec, kms_key_arn=kms_key_arn)
-        self.cluster = AuroraCluster(self, "aurora", spec=spec, network=self.network, kms_key_arn=kms_key_arn)
+        # The secondary joins the global cluster by name: no output of the aurora stack is
+        # read, and the stack dependency deploys the primary (and its instances) first.
+        joins = naming.global_cluster_identifier(config.aurora.name) if primary is not None else None
+        self.cluster = AuroraCluster(
+            self, "aurora", spec=spec, network=self.network, kms_key_arn=kms_key_arn, joins=joins
+        )
+        if primary is not None:
+            self.add_dependency(primary)
         watched = self._watch(spec, kms_key_arn)
 
         outputs = {
@@ -77,12 +95,22 @@ class AuroraStack(TerraformStack):
             "kms_key_arn": (kms_key_arn, "KMS key of storage and the master secret: readers of the secret need kms:Decrypt on it."),
         }
         outputs.update(watched)
+        if spec.secondary is not None:
+            global_cluster = GlobalCluster(
+                self, "global-cluster", spec=spec, source_cluster_arn=reference(self.cluster.cluster, "arn")
+            )
+            outputs["global_cluster_identifier"] = (
+                global_cluster.identifier, "The Aurora Global Database both clusters belong to.")
+            outputs["global_writer_endpoint"] = (
+                global_cluster.writer_endpoint,
+                "The global writer endpoint: the writer of whichever cluster is primary, across switchovers.",
+            )
         for name, (value, description) in outputs.items():
             TerraformOutput(self, name, value=value, description=description)
 
         # Guide: the VPC is tagged AuroraCluster=<name>; here every resource of the stack is
         # (last: it tags the resources created above).
-        tag_resources(self, deployment=spec.name, defaults=spec.tags, markers={"AuroraCluster": spec.name})
+        tag_resources(self, deployment=config.aurora.name, defaults=spec.tags, markers={"AuroraCluster": spec.name})
 
     def _watch(self, spec: AuroraSpec, kms_key_arn: str) -> dict[str, tuple[str, str]]:
         """Alarms, their topic and RDS events (unless `aurora.alarms: false`) and the dashboard

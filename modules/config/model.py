@@ -259,6 +259,51 @@ class ServerlessSpec(_Model):
         return self
 
 
+class SecondarySpec(_Model):
+    """An Aurora Global Database secondary: a read-only cluster in a second region, kept in
+    step by Aurora's storage-level replication, that a switchover or failover makes the
+    writer when the primary's region is lost. Its network is its own (no peering to the
+    primary's VPC: replication does not cross it)."""
+
+    region: Region = Field(description="AWS region of the secondary cluster; not `aurora.region`")
+    vpc_cidr: Cidr = Field(
+        description="IPv4 CIDR of the secondary's VPC; disjoint from `aurora.vpc_cidr` and every ROSA "
+        "`machine_cidr`, so any of them can be peered with it"
+    )
+    subnets: list[SubnetSpec] = Field(
+        description="one private subnet per AZ, at least two; AZs distinct and in `secondary.region`, CIDRs inside "
+        "its `vpc_cidr` and disjoint"
+    )
+    name: RdsIdentifier | None = Field(
+        default=None,
+        description="the secondary cluster's identifier (and its VPC's `AuroraCluster` tag)",
+        json_schema_extra=shown_default("`<aurora.name>-<region>`"),
+    )
+    instance_class: Annotated[
+        str, AfterValidator(pattern(INSTANCE_CLASS, "must be an RDS instance class such as db.r6g.large"))
+    ] | None = Field(
+        default=None,
+        description="class of the secondary's instances: a memory-optimized class (`db.r5` and later) or "
+        "`db.serverless`, as a global database needs",
+        json_schema_extra=shown_default("`aurora.instance_class`"),
+    )
+    reader_count: int = Field(
+        default=1,
+        description="instances besides the first (all are readers until a switchover makes the first the "
+        "writer), round-robin over the other AZs; at least 1",
+    )
+    kms_key_arn: KmsKeyArn | None = Field(
+        default=None,
+        description="customer-managed KMS key of `secondary.region` for the secondary's storage, Performance "
+        "Insights and log groups",
+        json_schema_extra=shown_default("a new key with rotation on, in that region"),
+    )
+
+    def cluster_name(self, primary: str) -> str:
+        """`name`, else `<primary>-<region>` (the primary's name is `aurora.name`)."""
+        return self.name or f"{primary}-{self.region}"
+
+
 class AuroraSpec(_Model):
     """The Aurora cluster and its network (guide: "Create an Aurora cluster")."""
 
@@ -409,6 +454,14 @@ class AuroraSpec(_Model):
         description="Serverless v2 capacity, with `instance_class: db.serverless` only",
         json_schema_extra=shown_default("with `db.serverless`: 0.5 to 16 ACUs"),
     )
+    # Issue #25: a second region.
+    secondary: SecondarySpec | None = Field(
+        default=None,
+        description="an Aurora Global Database secondary in a second region (stack `aurora-secondary`); needs "
+        "`master_password: variable` (RDS manages no master password in a global database) and memory-optimized "
+        "or Serverless v2 instances ([operations.md](operations.md#a-second-region))",
+        json_schema_extra=shown_default("none: one region"),
+    )
 
     @property
     def engine_major(self) -> int:
@@ -427,6 +480,30 @@ class AuroraSpec(_Model):
     @property
     def engine_minor(self) -> int:
         return int(self.engine_version.split(".")[1])
+
+    def secondary_cluster(self) -> "AuroraSpec":
+        """The `aurora-secondary` stack's cluster as a spec of its own: this one with the
+        secondary's name, region, network, instances and key; no restore (it replicates the
+        primary) and no secondary; alarms to a topic of its own region (with `topic_arn`,
+        the primary's topic, a new one without e-mails). Only with `secondary`."""
+        secondary = self.secondary
+        if secondary is None:
+            raise ValueError("aurora.secondary is not set")
+        alarms = self.alarms
+        if alarms is not None and alarms.topic_arn is not None:
+            alarms = AlarmsSpec(thresholds=alarms.thresholds)
+        return self.model_copy(update={
+            "name": secondary.cluster_name(self.name),
+            "region": secondary.region,
+            "vpc_cidr": secondary.vpc_cidr,
+            "subnets": secondary.subnets,
+            "instance_class": secondary.instance_class or self.instance_class,
+            "reader_count": secondary.reader_count,
+            "kms_key_arn": secondary.kms_key_arn,
+            "restore": None,
+            "alarms": alarms,
+            "secondary": None,
+        })
 
 
 # --- ROSA clusters -----------------------------------------------------------------

@@ -12,60 +12,72 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from ipaddress import IPv4Network
 
 from modules.config.fields import KMS_KEY_ARN, SUPPORTED_ENGINE_MAJORS, duration_seconds
-from modules.config.model import SERVERLESS_CLASS, DeploymentConfig, PasswordMode
+from modules.config.model import SERVERLESS_CLASS, DeploymentConfig, PasswordMode, SubnetSpec
 from modules.config.tuning import SNS_TOPIC_ARN, windows_overlap
 from modules.naming import db_owner_role
 
 Rule = Callable[[DeploymentConfig], Iterator[str]]
 
 
+def _networks(config: DeploymentConfig) -> Iterator[tuple[str, str, IPv4Network, list[SubnetSpec]]]:
+    """(config path, region, VPC CIDR, subnets) of each Aurora network: the primary's
+    (`aurora`) and the secondary's (`aurora.secondary`), which follow the same rules."""
+    aurora = config.aurora
+    yield "aurora", aurora.region, aurora.vpc_cidr, aurora.subnets
+    if aurora.secondary is not None:
+        secondary = aurora.secondary
+        yield "aurora.secondary", secondary.region, secondary.vpc_cidr, secondary.subnets
+
+
 def _subnets_at_least_two(config: DeploymentConfig) -> Iterator[str]:
     # Guide: "Create a subnet for each availability zone" - multi-AZ needs two or more.
-    count = len(config.aurora.subnets)
-    if count < 2:
-        yield f"aurora.subnets = {count} subnet(s): need at least two, in different availability zones"
+    for path, _, _, subnets in _networks(config):
+        if len(subnets) < 2:
+            yield f"{path}.subnets = {len(subnets)} subnet(s): need at least two, in different availability zones"
 
 
 def _availability_zones_in_region(config: DeploymentConfig) -> Iterator[str]:
-    region = config.aurora.region
-    pattern = re.compile(rf"^{re.escape(region)}[a-z]$")
-    for i, subnet in enumerate(config.aurora.subnets):
-        if not pattern.match(subnet.availability_zone):
-            yield (
-                f"aurora.subnets[{i}].availability_zone = {subnet.availability_zone!r}: "
-                f"not an availability zone of aurora.region {region} (expected {region}a, {region}b, ...)"
-            )
+    for path, region, _, subnets in _networks(config):
+        pattern = re.compile(rf"^{re.escape(region)}[a-z]$")
+        for i, subnet in enumerate(subnets):
+            if not pattern.match(subnet.availability_zone):
+                yield (
+                    f"{path}.subnets[{i}].availability_zone = {subnet.availability_zone!r}: "
+                    f"not an availability zone of {path}.region {region} (expected {region}a, {region}b, ...)"
+                )
 
 
 def _availability_zones_unique(config: DeploymentConfig) -> Iterator[str]:
-    seen: dict[str, int] = {}
-    for i, subnet in enumerate(config.aurora.subnets):
-        first = seen.setdefault(subnet.availability_zone, i)
-        if first != i:
-            yield (
-                f"aurora.subnets[{i}].availability_zone = {subnet.availability_zone!r}: "
-                f"duplicate of aurora.subnets[{first}]; one subnet per availability zone"
-            )
+    for path, _, _, subnets in _networks(config):
+        seen: dict[str, int] = {}
+        for i, subnet in enumerate(subnets):
+            first = seen.setdefault(subnet.availability_zone, i)
+            if first != i:
+                yield (
+                    f"{path}.subnets[{i}].availability_zone = {subnet.availability_zone!r}: "
+                    f"duplicate of {path}.subnets[{first}]; one subnet per availability zone"
+                )
 
 
 def _subnets_inside_vpc(config: DeploymentConfig) -> Iterator[str]:
-    vpc = config.aurora.vpc_cidr
-    for i, subnet in enumerate(config.aurora.subnets):
-        if not subnet.cidr.subnet_of(vpc):
-            yield f"aurora.subnets[{i}].cidr = '{subnet.cidr}': must lie inside aurora.vpc_cidr {vpc}"
+    for path, _, vpc, subnets in _networks(config):
+        for i, subnet in enumerate(subnets):
+            if not subnet.cidr.subnet_of(vpc):
+                yield f"{path}.subnets[{i}].cidr = '{subnet.cidr}': must lie inside {path}.vpc_cidr {vpc}"
 
 
 def _subnets_disjoint(config: DeploymentConfig) -> Iterator[str]:
-    subnets = config.aurora.subnets
-    for i, subnet in enumerate(subnets):
-        for j in range(i):
-            if subnet.cidr.overlaps(subnets[j].cidr):
-                yield (
-                    f"aurora.subnets[{i}].cidr = '{subnet.cidr}': "
-                    f"overlaps aurora.subnets[{j}].cidr {subnets[j].cidr}"
-                )
+    for path, _, _, subnets in _networks(config):
+        for i, subnet in enumerate(subnets):
+            for j in range(i):
+                if subnet.cidr.overlaps(subnets[j].cidr):
+                    yield (
+                        f"{path}.subnets[{i}].cidr = '{subnet.cidr}': "
+                        f"overlaps {path}.subnets[{j}].cidr {subnets[j].cidr}"
+                    )
 
 
 def _reader_count(config: DeploymentConfig) -> Iterator[str]:
@@ -255,6 +267,89 @@ def _alarm_topic_in_the_cluster_region(config: DeploymentConfig) -> Iterator[str
         )
 
 
+def _secondary_in_another_region(config: DeploymentConfig) -> Iterator[str]:
+    # A global database spans Regions: its secondary protects against the primary's Region.
+    secondary = config.aurora.secondary
+    if secondary is not None and secondary.region == config.aurora.region:
+        yield (
+            f"aurora.secondary.region = {secondary.region!r}: is aurora.region; a global database's secondary is "
+            "in another region"
+        )
+
+
+def _secondary_vpc_disjoint(config: DeploymentConfig) -> Iterator[str]:
+    # ROSA clusters of either region may be peered with either VPC: none may overlap.
+    secondary = config.aurora.secondary
+    if secondary is None:
+        return
+    vpc = secondary.vpc_cidr
+    if vpc.overlaps(config.aurora.vpc_cidr):
+        yield f"aurora.secondary.vpc_cidr = '{vpc}': overlaps aurora.vpc_cidr {config.aurora.vpc_cidr}"
+    for i, rosa in enumerate(config.rosa_clusters):
+        if rosa.machine_cidr is not None and vpc.overlaps(rosa.machine_cidr):
+            yield (
+                f"aurora.secondary.vpc_cidr = '{vpc}': overlaps rosa_clusters[{i}].machine_cidr {rosa.machine_cidr} "
+                f"({rosa.name})"
+            )
+
+
+def _secondary_named_apart(config: DeploymentConfig) -> Iterator[str]:
+    # Per-cluster names outside RDS (IAM roles, log groups, the dashboard) are global or
+    # would mix the two clusters up.
+    secondary = config.aurora.secondary
+    if secondary is not None and secondary.cluster_name(config.aurora.name) == config.aurora.name:
+        yield (
+            f"aurora.secondary.name = {secondary.name!r}: is aurora.name; the clusters need names of their own "
+            "(IAM roles and log groups are named after them)"
+        )
+
+
+def _secondary_reader_count(config: DeploymentConfig) -> Iterator[str]:
+    secondary = config.aurora.secondary
+    if secondary is not None and secondary.reader_count < 1:
+        yield (
+            f"aurora.secondary.reader_count = {secondary.reader_count}: must be at least 1 (once promoted, the "
+            "secondary is multi-AZ only with a second instance in another AZ)"
+        )
+
+
+def _secondary_kms_key_in_its_region(config: DeploymentConfig) -> Iterator[str]:
+    secondary = config.aurora.secondary
+    arn = secondary.kms_key_arn if secondary is not None else None
+    match = KMS_KEY_ARN.match(arn) if arn else None
+    if secondary is not None and match and match["region"] != secondary.region:
+        yield (
+            f"aurora.secondary.kms_key_arn = {arn!r}: the key is in {match['region']}, not in "
+            f"aurora.secondary.region {secondary.region} (RDS takes a key of the cluster's Region)"
+        )
+
+
+def _global_database_password(config: DeploymentConfig) -> Iterator[str]:
+    # AWS: "Managing master user passwords with Secrets Manager isn't supported for DB
+    # clusters that are part of an Aurora global database" (rds-secrets-manager.html).
+    if config.aurora.secondary is not None and config.aurora.master_password is PasswordMode.MANAGED:
+        yield (
+            "aurora.master_password = 'managed': not with aurora.secondary; RDS manages no master password in a "
+            "global database: use 'variable' (docs/operations.md, \"A second region\")"
+        )
+
+
+def _global_database_instance_classes(config: DeploymentConfig) -> Iterator[str]:
+    # Aurora global databases run on memory-optimized classes (db.r5 and later) and
+    # Serverless v2; burstable db.t* classes are refused at create time.
+    secondary = config.aurora.secondary
+    if secondary is None:
+        return
+    classes = {"aurora.instance_class": config.aurora.instance_class,
+               "aurora.secondary.instance_class": secondary.instance_class}
+    for path, instance_class in classes.items():
+        if instance_class is not None and instance_class.startswith("db.t"):
+            yield (
+                f"{path} = {instance_class!r}: a global database needs a memory-optimized class (db.r5 and later, "
+                "e.g. db.r6g.large) or db.serverless; burstable db.t classes are not supported"
+            )
+
+
 def _tls_keeps_force_ssl(config: DeploymentConfig) -> Iterator[str]:
     # Keycloak verifying the server means the server must refuse plain connections too.
     if not config.keycloak.verify_tls:
@@ -291,6 +386,13 @@ RULES: tuple[Rule, ...] = (
     _serverless_capacity_needs_serverless_instances,
     _alarm_topic_in_the_cluster_region,
     _tls_keeps_force_ssl,
+    _secondary_in_another_region,
+    _secondary_vpc_disjoint,
+    _secondary_named_apart,
+    _secondary_reader_count,
+    _secondary_kms_key_in_its_region,
+    _global_database_password,
+    _global_database_instance_classes,
 )
 
 

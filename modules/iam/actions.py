@@ -220,7 +220,21 @@ RESOURCES: dict[str, Actions] = {
                 # The account's first RDS cluster creates RDS's service-linked role.
                 "iam:CreateServiceLinkedRole"),
         update=("rds:ModifyDBCluster",),
-        delete=("rds:DeleteDBCluster", "rds:CreateDBClusterSnapshot", "secretsmanager:DeleteSecret"),
+        # A global database's secondary is removed from it before it is deleted.
+        delete=("rds:DeleteDBCluster", "rds:CreateDBClusterSnapshot", "secretsmanager:DeleteSecret",
+                "rds:RemoveFromGlobalCluster"),
+        tag=_RDS_TAGS,
+    ),
+    # aurora.secondary (issue #25). CreateGlobalCluster is authorized on the global cluster
+    # and on the source cluster joined to it; a destroy (force_destroy) removes the members
+    # first. The secondary's aws_rds_cluster joins with CreateDBCluster (global-cluster in
+    # its scope) and is removed from it by RemoveFromGlobalCluster before its deletion.
+    "aws_rds_global_cluster": Actions(
+        scope=("rds:own-global-cluster", "rds:cluster"),
+        read=("rds:DescribeGlobalClusters", "rds:ListTagsForResource"),
+        create=("rds:CreateGlobalCluster",),
+        update=("rds:ModifyGlobalCluster",),
+        delete=("rds:RemoveFromGlobalCluster", "rds:DeleteGlobalCluster"),
         tag=_RDS_TAGS,
     ),
     "aws_rds_cluster_instance": Actions(

@@ -31,6 +31,7 @@ RECOVER_READ = (
     "ec2:DescribeNatGateways", "ec2:DescribeVpcEndpoints",
     "rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DescribeDBSubnetGroups",
     "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBParameterGroups", "rds:DescribeEventSubscriptions",
+    "rds:DescribeGlobalClusters",
     "rds:ListTagsForResource",
     "logs:DescribeLogGroups", "logs:ListTagsForResource",
     "iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies",
@@ -52,7 +53,7 @@ _DELETE_KINDS = {
     "ec2:RevokeSecurityGroupIngress": ("security-group", "security-group-rule"),
 }
 
-_RDS_KINDS = ("rds:cluster", "rds:db", "rds:subgrp", "rds:cluster-pg", "rds:pg", "rds:es")
+_RDS_KINDS = ("rds:cluster", "rds:db", "rds:subgrp", "rds:cluster-pg", "rds:pg", "rds:es", "rds:own-global-cluster")
 
 
 def _read(grants: Grants, actions: tuple[str, ...], scopes: Scopes) -> None:

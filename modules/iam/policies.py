@@ -28,6 +28,7 @@ from modules.config import DeploymentConfig
 from modules.iam import actions as table
 from modules.iam.scopes import Scopes, deployment_tag, partition
 from modules.iam.stacks import Use, backend, remote_states, uses
+from modules.naming import AURORA_SECONDARY_STACK_ID
 
 VERSION = "2012-10-17"
 #: AWS's limit on a managed policy's size (characters, whitespace not counted).
@@ -172,7 +173,9 @@ class Derived:
         for use in uses(stacks):
             entry = row(use)
             account = use.role_arn.split(":")[4] if use.role_arn else self.account
-            scopes = Scopes(self.config, region=use.region, account=account)
+            # The secondary's resources are named after it (issue #25).
+            cluster = self.config.aurora.secondary_cluster() if use.stack == AURORA_SECONDARY_STACK_ID else None
+            scopes = Scopes(self.config, region=use.region, account=account, cluster=cluster)
             if use.role_arn:
                 target = self.rosa_roles.setdefault(use.role_arn, Grants())
                 _grant(target, [*entry.read, *entry.write], use, entry, scopes, name=name)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modules import naming
-from modules.config import DeploymentConfig, PasswordMode
+from modules.config import AuroraSpec, DeploymentConfig, PasswordMode
 
 #: The tag every taggable resource of a deployment carries (`modules/aws/tagging.py`).
 DEPLOYMENT_TAG_KEY = naming.DEPLOYMENT_TAG
@@ -46,14 +46,23 @@ def deployment_tag(name: str, *, request: bool = False) -> dict[str, dict[str, l
 
 
 class Scopes:
-    """ARN patterns of one deployment, in one region and account."""
+    """ARN patterns of one deployment, in one region and account.
 
-    def __init__(self, config: DeploymentConfig, *, region: str, account: str) -> None:
+    `cluster` (default `config.aurora`) is the Aurora cluster whose names the patterns
+    take: the `aurora-secondary` stack's resources are named after the secondary
+    (`AuroraSpec.secondary_cluster`); every resource carries the deployment's tag,
+    `keycloak-aurora:deployment=<aurora.name>`, whichever it is.
+    """
+
+    def __init__(self, config: DeploymentConfig, *, region: str, account: str,
+                 cluster: AuroraSpec | None = None) -> None:
         self.config = config
         self.region = region
         self.account = account
         self.partition = partition(region)
-        self.name = config.aurora.name
+        self.cluster = cluster or config.aurora
+        self.name = self.cluster.name
+        self.deployment = config.aurora.name
 
     def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
         return (f"arn:{self.partition}:{service}:{self.region if region else ''}:"
@@ -114,9 +123,9 @@ class Scopes:
     def _kms_key_use(self, _: Any) -> Scope:
         """The key RDS, Secrets Manager and DynamoDB encrypt with on the caller's behalf:
         the one brought with `aurora.kms_key_arn`, else the deployment's own (tagged)."""
-        if self.config.aurora.kms_key_arn:
-            return Scope((str(self.config.aurora.kms_key_arn),))
-        return Scope((self.arn("kms", "key/*"),), deployment_tag(self.name))
+        if self.cluster.kms_key_arn:
+            return Scope((str(self.cluster.kms_key_arn),))
+        return Scope((self.arn("kms", "key/*"),), deployment_tag(self.deployment))
 
     def _kms_key_via_secretsmanager(self, bodies: Any) -> Scope:
         use = self._kms_key_use(bodies)
@@ -140,8 +149,14 @@ class Scopes:
         return Scope((self.arn("rds", f"cluster-pg:{self.name}-aurora-postgresql*"),))
 
     def _rds_global_cluster(self, _: Any) -> Scope:
-        # Global clusters have no region in their ARN; the stacks create none.
+        # Global clusters have no region in their ARN. A cluster's refresh lists them all
+        # (the provider finds the one the cluster belongs to, if any).
         return Scope((self.arn("rds", "global-cluster:*", region=False),))
+
+    def _rds_own_global_cluster(self, _: Any) -> Scope:
+        """The deployment's global cluster (`aurora.secondary`)."""
+        return Scope((self.arn("rds", f"global-cluster:{naming.global_cluster_identifier(self.deployment)}",
+                               region=False),))
 
     def _rds_default_pg(self, _: Any) -> Scope:
         # An instance without a parameter group of its own gets the engine's default one.

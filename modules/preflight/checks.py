@@ -12,12 +12,13 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from modules.config import DeploymentConfig, RosaClusterSpec
-from modules.naming import NOTIFYING_SERVICES, WEB_IDENTITY_AUDIENCE, issuer_host_path
+from modules.config import AuroraSpec, DeploymentConfig, RosaClusterSpec
+from modules.naming import AURORA_SECONDARY_STACK_ID, NOTIFYING_SERVICES, WEB_IDENTITY_AUDIENCE, issuer_host_path
 from modules.peering import cidr, messages
 from modules.peering.vpc_lookup import RosaVpc, VpcNotFound, find_rosa_vpc, selected_route_tables
 from modules.preflight.context import Context, Identity, Result, Status, attempt
@@ -31,6 +32,8 @@ def _identities(config: DeploymentConfig) -> dict[Identity, list[str]]:
     """Every identity the stacks call AWS as, with who uses it: the Aurora stack, the
     state backend, and each ROSA cluster's provider (its region, its role)."""
     users: dict[Identity, list[str]] = {Identity(config.aurora.region): ["aurora"]}
+    if config.aurora.secondary is not None:
+        users.setdefault(Identity(config.aurora.secondary.region), []).append(AURORA_SECONDARY_STACK_ID)
     if config.state.backend == "s3":
         users.setdefault(Identity(config.state_region), []).append("state")
     for rosa in config.rosa_clusters:
@@ -53,77 +56,109 @@ def _caller(ctx: Context, identity: Identity, name: str) -> Result:
     return Result(name, Status.PASS, f"account {caller['Account']} as {caller['Arn']} ({identity.describe()})")
 
 
+@dataclass(frozen=True)
+class _Site:
+    """Where an Aurora cluster goes: the primary (`aurora`) or the secondary
+    (`aurora.secondary`), its spec, and the identity its stack calls AWS as."""
+
+    row: str  # the prefix of its rows: "" or "aurora-secondary: "
+    path: str  # its config path: "aurora" or "aurora.secondary"
+    class_path: str  # where its instance class is configured
+    spec: AuroraSpec
+    identity: Identity
+
+
+def _sites(ctx: Context) -> list[_Site]:
+    """The primary's site, and the secondary's with `aurora.secondary`."""
+    aurora = ctx.config.aurora
+    sites = [_Site("", "aurora", "aurora.instance_class", aurora, ctx.aurora)]
+    if aurora.secondary is not None:
+        secondary = aurora.secondary_cluster()
+        class_path = "aurora.secondary.instance_class" if aurora.secondary.instance_class else "aurora.instance_class"
+        sites.append(_Site(f"{AURORA_SECONDARY_STACK_ID}: ", "aurora.secondary", class_path, secondary,
+                           Identity(secondary.region)))
+    return sites
+
+
 def availability_zones(ctx: Context) -> Iterator[Result]:
-    """Every `aurora.subnets[].availability_zone` exists in `aurora.region` and is available."""
-    spec = ctx.config.aurora
-    name = "availability zones"
+    """Every `aurora.subnets[].availability_zone` (and `aurora.secondary.subnets[]`'s) exists
+    in its region and is available."""
+    for site in _sites(ctx):
+        yield attempt(f"{site.row}availability zones", lambda site=site: _zones(ctx, site))
 
-    def probe() -> Result:
-        states = ctx.zones(ctx.aurora)
-        problems = []
-        for i, subnet in enumerate(spec.subnets):
-            az = subnet.availability_zone
-            if az not in states:
-                problems.append(
-                    f"aurora.subnets[{i}].availability_zone = {az!r}: not an availability zone of {spec.region} "
-                    f"(it has {', '.join(sorted(states))})"
-                )
-            elif states[az] != "available":
-                problems.append(f"aurora.subnets[{i}].availability_zone = {az!r}: {states[az]} in {spec.region}")
-        if problems:
-            return Result(name, Status.FAIL, "\n".join(problems))
-        return Result(name, Status.PASS, f"{', '.join(s.availability_zone for s in spec.subnets)} in {spec.region}")
 
-    yield attempt(name, probe)
+def _zones(ctx: Context, site: _Site) -> Result:
+    spec, name = site.spec, f"{site.row}availability zones"
+    states = ctx.zones(site.identity)
+    problems = []
+    for i, subnet in enumerate(spec.subnets):
+        az = subnet.availability_zone
+        if az not in states:
+            problems.append(
+                f"{site.path}.subnets[{i}].availability_zone = {az!r}: not an availability zone of {spec.region} "
+                f"(it has {', '.join(sorted(states))})"
+            )
+        elif states[az] != "available":
+            problems.append(f"{site.path}.subnets[{i}].availability_zone = {az!r}: {states[az]} in {spec.region}")
+    if problems:
+        return Result(name, Status.FAIL, "\n".join(problems))
+    return Result(name, Status.PASS, f"{', '.join(s.availability_zone for s in spec.subnets)} in {spec.region}")
 
 
 def engine_offerings(ctx: Context) -> Iterator[Result]:
-    """`aurora.engine_version` is offered in the region (DescribeDBEngineVersions), and
-    `aurora.instance_class` is orderable for it in every configured AZ
+    """`aurora.engine_version` is offered in the region (DescribeDBEngineVersions), with
+    `aurora.secondary` in both regions and for global databases (`SupportsGlobalDatabases`),
+    and the instance class is orderable for it in every configured AZ
     (DescribeOrderableDBInstanceOptions)."""
-    spec = ctx.config.aurora
-    offered: list[bool] = []
+    for site in _sites(ctx):
+        offered: list[bool] = []
+        yield attempt(f"{site.row}engine version", lambda site=site, offered=offered: _version(ctx, site, offered))
+        yield attempt(f"{site.row}instance class", lambda site=site, offered=offered: _class(ctx, site, offered))
 
-    def version() -> Result:
-        rds = ctx.clients(ctx.aurora).client("rds")
-        found = rds.describe_db_engine_versions(Engine=ENGINE, EngineVersion=spec.engine_version)["DBEngineVersions"]
-        field = f"aurora.engine_version = {spec.engine_version!r}"
-        if not found:
-            family = f"{ENGINE}{spec.engine_major}"
-            pages = rds.get_paginator("describe_db_engine_versions").paginate(Engine=ENGINE, DBParameterGroupFamily=family)
-            same_major = [v["EngineVersion"] for page in pages for v in page["DBEngineVersions"]]
-            return Result("engine version", Status.FAIL, f"{field}: {ENGINE} does not offer it in {spec.region} "
-                          f"({spec.engine_major}.x offered: {', '.join(same_major) or 'none'})")
-        status = found[0].get("Status", "available")
-        if status != "available":
-            return Result("engine version", Status.FAIL, f"{field}: {status} in {spec.region}; a new cluster needs an available version")
-        offered.append(True)
-        return Result("engine version", Status.PASS, f"{ENGINE} {spec.engine_version} is offered in {spec.region}")
 
-    def instance_class() -> Result:
-        if not offered:
-            return Result("instance class", Status.SKIP, "not checked: the engine version did not pass")
-        pages = ctx.clients(ctx.aurora).client("rds").get_paginator("describe_orderable_db_instance_options").paginate(
-            Engine=ENGINE, EngineVersion=spec.engine_version, DBInstanceClass=spec.instance_class, Vpc=True
-        )
-        zones = {zone["Name"] for page in pages for option in page["OrderableDBInstanceOptions"]
-                 for zone in option.get("AvailabilityZones", [])}
-        field = f"aurora.instance_class = {spec.instance_class!r}"
-        # Only the configured AZs the region has: the availability zones row names the others.
-        existing = ctx.zones(ctx.aurora)
-        wanted = [subnet.availability_zone for subnet in spec.subnets if subnet.availability_zone in existing]
-        if not zones:
-            return Result("instance class", Status.FAIL,
-                          f"{field}: not orderable for {ENGINE} {spec.engine_version} in {spec.region}")
-        missing = [az for az in wanted if az not in zones]
-        if missing:
-            return Result("instance class", Status.FAIL, f"{field}: not orderable in {', '.join(missing)} "
-                          f"(only in {', '.join(sorted(zones))})")
-        return Result("instance class", Status.PASS,
-                      f"{spec.instance_class} orderable for {ENGINE} {spec.engine_version} in {', '.join(wanted)}")
+def _version(ctx: Context, site: _Site, offered: list[bool]) -> Result:
+    spec, name = site.spec, f"{site.row}engine version"
+    rds = ctx.clients(site.identity).client("rds")
+    found = rds.describe_db_engine_versions(Engine=ENGINE, EngineVersion=spec.engine_version)["DBEngineVersions"]
+    field = f"aurora.engine_version = {spec.engine_version!r}"
+    if not found:
+        family = f"{ENGINE}{spec.engine_major}"
+        pages = rds.get_paginator("describe_db_engine_versions").paginate(Engine=ENGINE, DBParameterGroupFamily=family)
+        same_major = [v["EngineVersion"] for page in pages for v in page["DBEngineVersions"]]
+        return Result(name, Status.FAIL, f"{field}: {ENGINE} does not offer it in {spec.region} "
+                      f"({spec.engine_major}.x offered: {', '.join(same_major) or 'none'})")
+    status = found[0].get("Status", "available")
+    if status != "available":
+        return Result(name, Status.FAIL, f"{field}: {status} in {spec.region}; a new cluster needs an available version")
+    if ctx.config.aurora.secondary is not None and not found[0].get("SupportsGlobalDatabases", False):
+        return Result(name, Status.FAIL, f"{field}: {ENGINE} {spec.engine_version} does not support global "
+                      f"databases in {spec.region} (aurora.secondary); choose a version that does")
+    offered.append(True)
+    return Result(name, Status.PASS, f"{ENGINE} {spec.engine_version} is offered in {spec.region}"
+                  + (", for global databases" if ctx.config.aurora.secondary is not None else ""))
 
-    yield attempt("engine version", version)
-    yield attempt("instance class", instance_class)
+
+def _class(ctx: Context, site: _Site, offered: list[bool]) -> Result:
+    spec, name = site.spec, f"{site.row}instance class"
+    if not offered:
+        return Result(name, Status.SKIP, "not checked: the engine version did not pass")
+    pages = ctx.clients(site.identity).client("rds").get_paginator("describe_orderable_db_instance_options").paginate(
+        Engine=ENGINE, EngineVersion=spec.engine_version, DBInstanceClass=spec.instance_class, Vpc=True
+    )
+    zones = {zone["Name"] for page in pages for option in page["OrderableDBInstanceOptions"]
+             for zone in option.get("AvailabilityZones", [])}
+    field = f"{site.class_path} = {spec.instance_class!r}"
+    # Only the configured AZs the region has: the availability zones row names the others.
+    existing = ctx.zones(site.identity)
+    wanted = [subnet.availability_zone for subnet in spec.subnets if subnet.availability_zone in existing]
+    if not zones:
+        return Result(name, Status.FAIL, f"{field}: not orderable for {ENGINE} {spec.engine_version} in {spec.region}")
+    missing = [az for az in wanted if az not in zones]
+    if missing:
+        return Result(name, Status.FAIL, f"{field}: not orderable in {', '.join(missing)} "
+                      f"(only in {', '.join(sorted(zones))})")
+    return Result(name, Status.PASS,
+                  f"{spec.instance_class} orderable for {ENGINE} {spec.engine_version} in {', '.join(wanted)}")
 
 
 def state_bucket(ctx: Context) -> Iterator[Result]:

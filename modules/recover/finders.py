@@ -149,6 +149,7 @@ _EC2_TAGGED: dict[str, tuple[str, str, Callable[[dict[str, Any]], Found], Callab
 #: Types found by their unique name: type -> the attribute holding it.
 NAME_ATTRIBUTES = {
     "aws_rds_cluster": "cluster_identifier",
+    "aws_rds_global_cluster": "global_cluster_identifier",
     "aws_rds_cluster_instance": "identifier",
     "aws_db_subnet_group": "name",
     "aws_rds_cluster_parameter_group": "name",
@@ -273,6 +274,20 @@ class Finder:
             }
             label = f"{cluster.get('Status')}, resource id {cluster.get('DbClusterResourceId')}"
             found.append(Found(cluster["DBClusterIdentifier"], attributes, _tags(cluster.get("TagList")), label))
+        return found
+
+    def _named_rds_global_cluster(self, provider: ProviderSettings, name: str) -> list[Found]:
+        rds = self._aws.client("rds", provider)
+        found = []
+        for cluster in rds.describe_global_clusters(GlobalClusterIdentifier=name)["GlobalClusters"]:
+            attributes = {
+                "id": cluster["GlobalClusterIdentifier"], "global_cluster_identifier": cluster["GlobalClusterIdentifier"],
+                "arn": cluster.get("GlobalClusterArn"), "endpoint": cluster.get("Endpoint"),
+                "global_cluster_resource_id": cluster.get("GlobalClusterResourceId"),
+            }
+            members = ", ".join(m["DBClusterArn"] for m in cluster.get("GlobalClusterMembers", []))
+            label = f"{cluster.get('Status')}, members {members or 'none'}"
+            found.append(Found(cluster["GlobalClusterIdentifier"], attributes, _tags(cluster.get("TagList")), label))
         return found
 
     def _named_rds_cluster_instance(self, provider: ProviderSettings, name: str) -> list[Found]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from modules.naming import ACCESS_STACK_PREFIX, WRITER_ID
+from modules.naming import ACCESS_STACK_PREFIX, AURORA_SECONDARY_STACK_ID, WRITER_ID
 from modules.review.plan import ResourceChange, StackPlan
 from modules.review.text import code
 
@@ -193,6 +193,43 @@ def changed_outside_terraform(stacks: Sequence[StackPlan]) -> list[str]:
 
 #: The Aurora resources that carry a window, and the attributes that hold them.
 WINDOW_ATTRIBUTES = {"preferred_maintenance_window": "maintenance", "preferred_backup_window": "backup"}
+def global_database_membership(stacks: Sequence[StackPlan]) -> list[str]:
+    """A change to the Aurora Global Database (`aurora.secondary`): the global cluster
+    created (the primary joins it in place), changed, replaced or destroyed (its members are
+    removed first: the secondary stops replicating and becomes a writable cluster of its
+    own), or the secondary cluster created or destroyed."""
+    lines: list[str] = []
+    for stack in stacks:
+        for change in stack.changes:
+            if change.type == "aws_rds_global_cluster":
+                what = {
+                    "create": "is created: the primary cluster joins it in place (no replacement)",
+                    "update": "changes " + ", ".join(code(a) for a in change.attributes),
+                    "replace": "is **replaced**: its members are removed first, and the secondary stops replicating",
+                    "delete": "is **destroyed**: its members are removed first, and the secondary stops replicating",
+                }.get(change.action)
+            elif change.type == "aws_rds_cluster" and stack.name == AURORA_SECONDARY_STACK_ID:
+                what = {
+                    "create": "is created and joins the global database as its secondary",
+                    "replace": "is **replaced**: removed from the global database, deleted, and created again",
+                    "delete": "is removed from the global database and deleted",
+                }.get(change.action)
+            else:
+                what = None
+            if what:
+                lines.append(f"> - {code(stack.name)}: {code(change.address)} {what}")
+    if not lines:
+        return []
+    return [
+        "> [!WARNING]",
+        "> **The global database's membership changes.** Membership decides which cluster takes writes and"
+        " which one replicates; a switchover or failover is done with the runbook, never by a plan"
+        " (docs/operations.md, \"A second region\").",
+        *lines,
+        "",
+    ]
+
+
 _WINDOW_TYPES = {"aws_rds_cluster": "cluster", "aws_rds_cluster_instance": "instance"}
 _ALARM_VERBS = (("create", "created"), ("update", "changed"), ("replace", "replaced"), ("delete", "destroyed"))
 
@@ -249,6 +286,7 @@ NOTICES: tuple[Notice, ...] = (
     password_change,
     credentials_change,
     restore_makes_a_new_cluster,
+    global_database_membership,
     instance_class_change,
     changed_outside_terraform,
     alarms_and_windows,

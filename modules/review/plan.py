@@ -24,6 +24,7 @@ from modules.naming import RETIRED_OUTPUT
 #: or secret, or cuts Keycloak off from it.
 DATA_RESOURCE_TYPES = (
     "aws_rds_cluster",
+    "aws_rds_global_cluster",
     "aws_rds_cluster_instance",
     "aws_kms_key",
     "aws_secretsmanager_secret",

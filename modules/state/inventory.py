@@ -34,7 +34,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from modules.naming import AURORA_STACK_ID, RETIRED_OUTPUT, STATE_STACK_ID, rosa_cluster_of, state_key, workspace_name
+from modules.naming import (
+    AURORA_SECONDARY_STACK_ID,
+    AURORA_STACK_ID,
+    RETIRED_OUTPUT,
+    STATE_STACK_ID,
+    rosa_cluster_of,
+    state_key,
+    workspace_name,
+)
 from modules.state.location import StateLocation
 
 #: Terraform's suffixes: a state object or file, and S3's native lock file next to it.
@@ -225,7 +233,7 @@ def terraform_token(hostname: str, env: Mapping[str, str] | None = None, home: P
 
 
 def _stack_shaped(stack: str) -> bool:
-    return stack in (AURORA_STACK_ID, STATE_STACK_ID) or rosa_cluster_of(stack) is not None
+    return stack in (AURORA_STACK_ID, AURORA_SECONDARY_STACK_ID, STATE_STACK_ID) or rosa_cluster_of(stack) is not None
 
 
 class CloudInventory:

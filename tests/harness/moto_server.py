@@ -99,6 +99,10 @@ Serverless v2 scaling). Not implemented by moto 5.2.5 and not needed by any test
 ``RemoveSourceIdentifierFromSubscription`` (a changed ``aurora.reader_count`` calls
 the latter two on AWS).
 
+* ``CreateGlobalCluster`` looks the source cluster up in us-east-1 only (where moto keeps
+  global clusters; AWS takes one of any region), does not make it the writer, and drops
+  the tags; a global cluster's ARN cannot be tagged. See :func:`_patch_rds_global_clusters`.
+
 The server binds to 127.0.0.1 only and exits with status 0 on SIGTERM/SIGINT
 (moto's own ``main`` installs handlers that call ``sys.exit(0)``).
 """
@@ -483,6 +487,57 @@ def _patch_rds_parameter_source() -> None:
     DBParameterGroup.update_parameters = update_parameters  # type: ignore[method-assign]
 
 
+def _patch_rds_global_clusters() -> None:
+    """Global clusters as AWS has them, for a primary outside us-east-1.
+
+    moto keeps global clusters in its us-east-1 backend. ``CreateGlobalCluster`` looked the
+    source cluster (``SourceDBClusterIdentifier``, an ARN) up there only, so joining a
+    cluster of any other region failed with ``DBClusterNotFoundFault``: now it is found in
+    the region its ARN names, and it is the writer (``IsWriter``, which moto reported
+    false). The create call's ``Tags`` were dropped, and tagging calls on a global
+    cluster's ARN (no region in it) were refused as an invalid resource name: a plan after
+    the apply wanted every tag again."""
+    from moto.rds.models import RDSBackend, rds_backends
+    from moto.rds.responses import RDSResponse
+
+    create = RDSBackend.create_global_cluster
+
+    def create_global_cluster(self: RDSBackend, global_cluster_identifier: str,  # type: ignore[no-untyped-def]
+                              source_db_cluster_identifier: str | None, *args, **kwargs):
+        parts = (source_db_cluster_identifier or "").split(":")
+        region = parts[3] if len(parts) > 3 else ""
+        if region and region != self.region_name:
+            self.describe_db_clusters = rds_backends[self.account_id][region].describe_db_clusters  # type: ignore[method-assign]
+        try:
+            created = create(self, global_cluster_identifier, source_db_cluster_identifier, *args, **kwargs)
+        finally:
+            self.__dict__.pop("describe_db_clusters", None)
+        for member in created.members:
+            member.is_writer = True  # the source, its only member
+        return created
+
+    respond = RDSResponse.create_global_cluster
+
+    def create_global_cluster_response(self: RDSResponse):  # type: ignore[no-untyped-def]
+        tags = self.params.get("Tags") or []
+        result = respond(self)
+        if tags:
+            self.global_backend.global_clusters[self.params["GlobalClusterIdentifier"]].add_tags(tags)
+        return result
+
+    find = RDSBackend._get_resource_for_tagging
+
+    def get_resource_for_tagging(self: RDSBackend, arn: str):  # type: ignore[no-untyped-def]
+        parts = arn.split(":")
+        if len(parts) == 7 and parts[2] == "rds" and parts[3] == "" and parts[5] == "global-cluster":
+            return rds_backends[parts[4]]["us-east-1"].global_clusters.get(parts[6])
+        return find(self, arn)
+
+    RDSBackend.create_global_cluster = create_global_cluster  # type: ignore[method-assign]
+    RDSResponse.create_global_cluster = create_global_cluster_response  # type: ignore[method-assign]
+    RDSBackend._get_resource_for_tagging = get_resource_for_tagging  # type: ignore[method-assign]
+
+
 def _owned_by_a_service(secret) -> bool:  # type: ignore[no-untyped-def]
     """Whether a secret is managed by an AWS service (RDS sets this tag on its secrets)."""
     return any(t.get("Key") == "aws:secretsmanager:owningService" for t in (secret.tags or []))
@@ -504,6 +559,7 @@ def apply_patches() -> None:
     _patch_iam_action_prefixes()
     _patch_rds_iam_authentication_modified()
     _patch_rds_parameter_source()
+    _patch_rds_global_clusters()
 
 
 def _hold(hold_dir: Path, body: list[bytes]) -> None:

@@ -1,4 +1,4 @@
-"""Terraform itself accepts every AWS stack (`aurora`, `peering-*`, `access-*`, `state`) of
+"""Terraform itself accepts every AWS stack (`aurora`, `aurora-secondary`, `peering-*`, `access-*`, `state`) of
 every config under `config/` (init from the provider mirror or the registry, then
 `terraform validate`).
 
@@ -26,6 +26,8 @@ def _aws_stacks() -> list[tuple[Path, str]]:
         loaded = load_config(config)
         kubernetes = {keycloak_stack_id(rosa.name) for rosa in loaded.rosa_clusters}
         stacks = ["aurora", *(f"peering-{rosa.name}" for rosa in loaded.rosa_clusters)]
+        if loaded.aurora.secondary is not None:
+            stacks.append("aurora-secondary")
         if loaded.keycloak.uses_pod_roles:
             stacks += [access_stack_id(rosa.name) for rosa in loaded.rosa_clusters]
         if loaded.state.s3 is not None and loaded.state.s3.bootstrap:

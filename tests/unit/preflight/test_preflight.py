@@ -390,3 +390,72 @@ def test_a_retired_clusters_vpc_and_oidc_provider_are_not_looked_up(config: dict
     assert marks["credentials: rosa-site-b"][0] == "✓"
     assert marks["rosa-site-b: VPC"] == ("-", "retired: its stacks destroy what they hold, no lookup")
     assert "rosa-site-b: OIDC provider" not in marks and "rosa-site-b: CIDRs" not in marks
+
+
+# --- aurora.secondary (issue #25) ----------------------------------------------------
+
+SECONDARY = {
+    "region": "eu-central-1",
+    "vpc_cidr": "172.20.0.0/16",
+    "subnets": [{"availability_zone": "eu-central-1a", "cidr": "172.20.0.0/19"},
+                {"availability_zone": "eu-central-1b", "cidr": "172.20.32.0/19"}],
+}
+
+
+def global_database(config: dict[str, Any]) -> dict[str, Any]:
+    """The config as a global database: a secondary in eu-central-1, a variable password."""
+    config["aurora"].update(secondary=copy.deepcopy(SECONDARY), master_password="variable",
+                            instance_class="db.r6g.large")
+    config["keycloak"] = {"credentials": "copy"}
+    return config
+
+
+def test_a_secondary_is_checked_in_its_own_region(config: dict[str, Any], tmp_path: Path) -> None:
+    status, rows = run(global_database(config), tmp_path)
+    assert status == 0, rows
+    reasons = {name: reason for mark, name, reason in rows if mark == "✓"}
+    assert reasons["credentials: aurora-secondary, rosa-site-b"] == (
+        "account 123456789012 as arn:aws:sts::123456789012:user/moto (eu-central-1)")
+    assert reasons["aurora-secondary: availability zones"] == "eu-central-1a, eu-central-1b in eu-central-1"
+    assert reasons["engine version"] == "aurora-postgresql 16.8 is offered in eu-west-1, for global databases"
+    assert reasons["aurora-secondary: engine version"] == (
+        "aurora-postgresql 16.8 is offered in eu-central-1, for global databases")
+    assert reasons["aurora-secondary: instance class"] == (
+        "db.r6g.large orderable for aurora-postgresql 16.8 in eu-central-1a, eu-central-1b")
+
+
+def test_a_secondary_zone_the_region_lacks_fails_one_row(config: dict[str, Any], tmp_path: Path) -> None:
+    data = global_database(config)
+    data["aurora"]["secondary"]["subnets"][1]["availability_zone"] = "eu-central-1z"
+    status, rows = run(data, tmp_path)
+    assert status == 1
+    failed = [(name, reason) for mark, name, reason in rows if mark == "✗"]
+    assert len(failed) == 1 and failed[0][0] == "aurora-secondary: availability zones"
+    assert failed[0][1].startswith("aurora.secondary.subnets[1].availability_zone = 'eu-central-1z': not an "
+                                   "availability zone of eu-central-1 (it has eu-central-1a, ")
+
+
+def test_a_version_without_global_databases_is_refused() -> None:
+    # AWS marks each engine version `SupportsGlobalDatabases`; every version the harness
+    # offers supports them, so the answer for one that does not is stubbed here.
+    from botocore.stub import Stubber
+
+    from modules.config import parse_config
+    from modules.preflight.checks import _sites, _version
+    from modules.preflight.context import Context, Status
+
+    data = global_database(yaml.safe_load((Path(__file__).parents[3] / "config" / "example.yaml").read_text()))
+    ctx = Context(parse_config(data))
+    site = _sites(ctx)[1]
+    rds = boto3.client("rds", region_name="eu-central-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(rds) as stub:
+        stub.add_response("describe_db_engine_versions", {"DBEngineVersions": [
+            {"Engine": "aurora-postgresql", "EngineVersion": "16.8", "Status": "available",
+             "SupportsGlobalDatabases": False}]})
+        ctx.clients(site.identity).client = lambda service: rds  # type: ignore[method-assign]
+        result = _version(ctx, site, [])
+    assert (result.status, result.reason) == (
+        Status.FAIL,
+        "aurora.engine_version = '16.8': aurora-postgresql 16.8 does not support global databases in eu-central-1 "
+        "(aurora.secondary); choose a version that does",
+    )

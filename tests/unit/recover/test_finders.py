@@ -118,6 +118,12 @@ def _cluster(name: str = "kc") -> str:
     return name
 
 
+def _global_cluster() -> str:
+    # (moto keeps global clusters in one backend; a standalone one: no source cluster needed)
+    client("rds").create_global_cluster(GlobalClusterIdentifier="kc-global", Engine="aurora-postgresql")
+    return "kc-global"
+
+
 def _instance() -> str:
     client("rds").create_db_instance(DBInstanceIdentifier="kc-writer", DBClusterIdentifier=_cluster("kc-2"),
                                      DBInstanceClass="db.t4g.large", Engine="aurora-postgresql")
@@ -177,6 +183,7 @@ def _alias() -> str:
     ("address", "body", "create"),
     [
         ("aws_rds_cluster.cluster", {"cluster_identifier": "kc"}, _cluster),
+        ("aws_rds_global_cluster.global", {"global_cluster_identifier": "kc-global"}, _global_cluster),
         ("aws_rds_cluster_instance.writer", {"identifier": "kc-writer"}, _instance),
         ("aws_db_subnet_group.group", {"name": "kc-subnet-group"}, _subnet_group),
         ("aws_rds_cluster_parameter_group.pg", {"name": "kc-pg"}, _parameter_group),

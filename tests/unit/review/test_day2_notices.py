@@ -179,3 +179,41 @@ def test_one_resized_reader_alone_is_one_step() -> None:
 def test_other_instance_updates_give_no_class_notice() -> None:
     doc = plan(change(WRITER, ["update"], {"promotion_tier": 1}, {"promotion_tier": 0}))
     assert "Instance class change" not in render({"aurora": doc})
+
+
+# --- global database membership (issue #25) ------------------------------------------
+
+GLOBAL = "aws_rds_global_cluster.global-cluster"
+MEMBERSHIP = [
+    "> [!WARNING]",
+    "> **The global database's membership changes.** Membership decides which cluster takes writes and which one"
+    " replicates; a switchover or failover is done with the runbook, never by a plan (docs/operations.md, \"A second"
+    " region\").",
+]
+
+
+def test_joining_the_primary_and_adding_the_secondary_are_named() -> None:
+    # GIVEN the aurora stack creating the global cluster and the secondary stack its cluster
+    text = render({
+        "aurora": plan(change(GLOBAL, ["create"], None, {"global_cluster_identifier": "g"})),
+        "aurora-secondary": plan(change(CLUSTER, ["create"], None, {"cluster_identifier": "s"})),
+    })
+    # THEN one warning names both, the primary joined in place
+    assert block(text, MEMBERSHIP) == [
+        *MEMBERSHIP,
+        f"> - `aurora`: `{GLOBAL}` is created: the primary cluster joins it in place (no replacement)",
+        f"> - `aurora-secondary`: `{CLUSTER}` is created and joins the global database as its secondary",
+    ]
+
+
+def test_destroying_the_global_cluster_is_data_at_risk_and_says_the_secondary_stops() -> None:
+    text = render({"aurora": plan(change(GLOBAL, ["delete"], {"deletion_protection": False}, None))})
+    assert block(text, MEMBERSHIP)[-1] == (
+        f"> - `aurora`: `{GLOBAL}` is **destroyed**: its members are removed first, and the secondary stops replicating")
+    assert GLOBAL in text.split(MEMBERSHIP[1])[0]  # also in the data-at-risk warning, which comes first
+
+
+def test_a_primary_cluster_change_is_no_membership_change() -> None:
+    text = render({"aurora": plan(change(CLUSTER, ["update"], {"backup_retention_period": 7},
+                                         {"backup_retention_period": 8}))})
+    assert "membership" not in text
