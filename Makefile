@@ -24,7 +24,7 @@ endif
 # and points Terraform at that mirror; without it Terraform uses the public registry.
 RUN := pipenv run python -m modules.run
 
-.PHONY: help version install synth plan preflight find-vpc iam-policies test test-unit test-e2e lint scan render outputs deploy destroy recover bench docs golden topology-png clean
+.PHONY: help version install synth plan preflight find-vpc iam-policies test test-unit test-e2e lint scan render outputs deploy destroy recover switchover bench docs golden topology-png clean
 
 help:
 	@echo "Every target uses the config named by \$$KEYCLOAK_AURORA_CONFIG (export it once) or CONFIG=<file>;"
@@ -38,12 +38,13 @@ help:
 	@echo "make lint      zizmor (offline) and shellcheck over the workflows and shell scripts"
 	@echo "make topology-png  redraw docs/topology-example.png (the README's picture) with mermaid-cli"
 	@echo "make scan      checkov on every synthesized stack (skips only security/checkov-skips.yaml)"
-	@echo "make outputs   the deployed stacks' outputs into outputs.json (STACKS, default aurora; OUTPUTS=file)"
+	@echo "make outputs   the deployed stacks' outputs into outputs.json (STACKS, default aurora and aurora-secondary; OUTPUTS=file)"
 	@echo "make render    Keycloak CR patches from deployed outputs (OUTPUTS=outputs.json) into rendered/"
 	@echo "make plan      plan every stack (STACKS='aurora peering-*' to pick) into plans/ and plan-summary.md"
 	@echo "make deploy    apply every stack in dependency order (STACKS to pick, DEPLOY_FLAGS=--auto-approve)"
 	@echo "make destroy   destroy every stack in reverse dependency order"
 	@echo "make recover   after an interrupted deploy: name the lock, adopt what it created (STACKS=..., ARGS='--unlock --yes')"
+	@echo "make switchover  aurora.secondary: move the writer to the other region (ARGS=--yes), or --detach the secondary"
 	@echo "make bench     synth speed and memory benchmark"
 	@echo "make docs      regenerate docs/configuration.md's config reference from the config model"
 	@echo "make golden    regenerate tests/golden/ (the synthesized JSON of every config; review the diff)"
@@ -152,6 +153,11 @@ version: .venv/.synced
 # lists duplicates. ARGS: --unlock, --delete-duplicates, --yes (no questions).
 recover: .venv/.synced
 	pipenv run python -m modules.recover $(foreach s,$(STACKS),'$(s)') $(ARGS)
+
+# With aurora.secondary (docs/operations.md "A second region"): move the writer to the other
+# region, or with --detach make the secondary a cluster of its own. ARGS: --detach, --yes.
+switchover: .venv/.synced
+	pipenv run python -m modules.switchover $(ARGS)
 
 # The example's topology as a reviewer's browser draws it (needs /usr/bin/chromium).
 topology-png: install

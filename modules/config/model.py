@@ -298,6 +298,12 @@ class SecondarySpec(_Model):
         "Insights and log groups",
         json_schema_extra=shown_default("a new key with rotation on, in that region"),
     )
+    detached: bool = Field(
+        default=False,
+        description="set after an unplanned failover detached the secondary from the global database "
+        "(`make switchover ARGS='--detach --yes'`): it is a writable cluster of its own, and `make render` points "
+        "Keycloak at its writer endpoint instead of the global one",
+    )
 
     def cluster_name(self, primary: str) -> str:
         """`name`, else `<primary>-<region>` (the primary's name is `aurora.name`)."""

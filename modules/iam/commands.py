@@ -115,6 +115,19 @@ def recover(scopes: Scopes, *, name: str, state_objects: str | None, lock_table:
     return grants
 
 
+def switchover(scopes: Scopes, secondary: Scopes) -> Grants:
+    """`make switchover` (`aurora.secondary`): read the global cluster, move its writer to
+    either member, or detach the secondary (`--detach`). `scopes` are the primary's,
+    `secondary` the secondary's (its region and names)."""
+    grants = Grants()
+    global_cluster = list(scopes.scope("rds:own-global-cluster").resources)
+    primary_cluster, secondary_cluster = scopes.scope("rds:cluster").resources, secondary.scope("rds:cluster").resources
+    grants.add(["rds:DescribeGlobalClusters"], global_cluster)
+    grants.add(["rds:SwitchoverGlobalCluster"], [*global_cluster, *primary_cluster, *secondary_cluster])
+    grants.add(["rds:RemoveFromGlobalCluster"], [*global_cluster, *secondary_cluster])
+    return grants
+
+
 def state_arns(scopes: Scopes) -> tuple[str | None, str | None]:
     """(the state objects' ARN pattern, the lock table's ARN) of an S3 backend, else Nones."""
     config = scopes.config

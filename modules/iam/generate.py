@@ -89,6 +89,10 @@ def documents(config: DeploymentConfig, derived: Derived, *, account: str = "*")
     found["find-vpc"] = commands.find_vpc(role_arns).document()
     found["recover"] = commands.recover(scopes, name=config.aurora.name, state_objects=state_objects,
                                         lock_table=lock_table, role_arns=role_arns).document()
+    if config.aurora.secondary is not None:
+        secondary = Scopes(config, region=config.aurora.secondary.region, account=account,
+                           cluster=config.aurora.secondary_cluster())
+        found["switchover"] = commands.switchover(scopes, secondary).document()
     return found
 
 

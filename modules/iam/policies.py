@@ -229,14 +229,24 @@ class Derived:
 
 
 def deploy_documents(grants: Grants) -> dict[str, dict[str, Any]]:
-    """The deploy role's documents, one per group of services (empty ones left out)."""
+    """The deploy role's documents, one per group of services (empty ones left out). A
+    group over the managed-policy size limit (a global database's second region adds its
+    ARNs) is split into one document per service, `<name>-<service>`."""
     documents = {}
     covered: set[str] = set()
     for name, services in DEPLOY_DOCUMENTS.items():
         part = grants.only(services)
         covered |= set(services)
-        if part.actions():
-            documents[name] = part.document()
+        if not part.actions():
+            continue
+        document = part.document()
+        if size(document) <= MANAGED_POLICY_LIMIT or len(services) == 1:
+            documents[name] = document
+            continue
+        for service in services:
+            alone = grants.only((service,))
+            if alone.actions():
+                documents[f"{name}-{service}"] = alone.document()
     missing = {a.split(":", 1)[0] for a in grants.actions()} - covered
     if missing:
         raise UnknownType(f"services {', '.join(sorted(missing))} belong to no document of DEPLOY_DOCUMENTS")

@@ -48,7 +48,13 @@ from modules.keycloak.manifests import (
     external_secret,
     secret_store,
 )
-from modules.naming import AURORA_STACK_ID, DB_USERNAME_SECRET, access_stack_id, keycloak_stack_id
+from modules.naming import (
+    AURORA_SECONDARY_STACK_ID,
+    AURORA_STACK_ID,
+    DB_USERNAME_SECRET,
+    access_stack_id,
+    keycloak_stack_id,
+)
 
 DEFAULT_OUT_DIR = "rendered"
 #: Every file name this command may write in a cluster's directory (stale ones are removed).
@@ -78,15 +84,24 @@ def render_all(config: DeploymentConfig, outputs: DeployedOutputs, out_dir: Path
     """Every cluster's documents, rendered and checked; nothing is written."""
     keycloak = config.keycloak
     eso = keycloak.credentials == "external-secrets"
-    needed = ("writer_endpoint", "port", "database_name") + (("master_secret_arn",) if eso else ())
-    aurora = outputs.require(AURORA_STACK_ID, needed)
+    # With a global database (`aurora.secondary`), the global writer endpoint: it names the
+    # writer of whichever cluster is primary, so a switchover needs no new render. Once an
+    # unplanned failover detached the secondary (`detached`), its own writer endpoint.
+    secondary = config.aurora.secondary
+    stack, writer, region = AURORA_STACK_ID, "writer_endpoint", config.aurora.region
+    if secondary is not None:
+        writer = "global_writer_endpoint"
+        if secondary.detached:
+            stack, writer, region = AURORA_SECONDARY_STACK_ID, "writer_endpoint", secondary.region
+    needed = (writer, "port", "database_name") + (("master_secret_arn",) if eso else ())
+    aurora = outputs.require(stack, needed)
     if not str(aurora["port"]).isdigit():
-        raise OutputsError(f"aurora stack output 'port' = {aurora['port']!r} in {outputs.source} is not a port number")
+        raise OutputsError(f"{stack} stack output 'port' = {aurora['port']!r} in {outputs.source} is not a port number")
     database = DatabaseEndpoint(
-        writer_endpoint=str(aurora["writer_endpoint"]),
+        writer_endpoint=str(aurora[writer]),
         port=int(aurora["port"]),
         database_name=str(aurora["database_name"]),
-        region=config.aurora.region,
+        region=region,
     )
     rendered = []
     for rosa in config.live_rosa_clusters:  # a retired cluster's Keycloak loses its database

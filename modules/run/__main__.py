@@ -10,7 +10,7 @@
     every command: [--outdir DIR] [--no-synth] [--grace SECONDS] [--timeout DURATION]
 
 STACK is a stack name or a shell pattern (`aurora`, `'peering-*'`); default every stack
-(`outputs`: `aurora`, what `make render` reads).
+(`outputs`: `aurora` and `aurora-secondary` where there is one, what `make render` reads).
 First `python main.py` synthesizes into `--outdir` (default `cdktf.out`) unless `--no-synth`;
 then the states the backend holds for the deployment are checked against the stacks
 (`modules.run.orphans`: a state of no stack that holds resources stops the run); then
@@ -105,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
                                  help="destroy although a stack that depends on a selected one is not selected")
 
     outputs = commands.add_parser("outputs", parents=[common],
-                                  help=f"write the deployed stacks' outputs (default: {', '.join(DEFAULT_STACKS)})")
+                                  help=f"write the deployed stacks' outputs (default: {', '.join(DEFAULT_STACKS)}, those there are)")
     outputs.add_argument("--output", type=Path, default=DEFAULT_OUTPUTS_FILE,
                          help=f"the file to write (default {DEFAULT_OUTPUTS_FILE}), as cdktf's --outputs-file")
     return parser
@@ -128,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             states = deployment_states(getattr(args, "config", None) or selected_config_path(), args.outdir)
             if args.command in ("plan", "deploy", "destroy"):  # whatever STACKS picks
                 states.check(stacks, remove_empty=args.command == "deploy")
-            default = DEFAULT_STACKS if args.command == "outputs" else ALL
+            default = [name for name in DEFAULT_STACKS if name in stacks] if args.command == "outputs" else ALL
             names = select(stacks, args.stacks or default)
             if args.command == "plan":
                 options = PlanOptions(

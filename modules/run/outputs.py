@@ -27,8 +27,9 @@ from modules.run.stacks import Stack
 
 #: Where `make outputs` writes, and `make render` reads, by default.
 DEFAULT_OUTPUTS_FILE = Path("outputs.json")
-#: The stacks `outputs` reads when none are named: what `make render` needs.
-DEFAULT_STACKS = ("aurora",)
+#: The stacks `outputs` reads when none are named, those the config has: what `make
+#: render` needs (`aurora-secondary` with `aurora.secondary`, once it is detached).
+DEFAULT_STACKS = ("aurora", "aurora-secondary")
 
 
 @dataclass(frozen=True)

@@ -9,27 +9,36 @@ in file order, each starting from where the last one left:
    as the pull request's plan summary says;
 3. both stacks deployed: the primary kept its resource id, the global cluster has both
    clusters as members (the primary the writer), the secondary runs in the second region
-   in a VPC of its own, and both stacks plan no change again;
+   in a VPC of its own, Keycloak's rendered patch names the global writer endpoint, and
+   both stacks plan no change again;
 4. with deletion protection on, destroying the secondary is refused before anything is
-   deleted.
+   deleted;
+5. a planned switchover (`make switchover`) and back: the writer moves, the config stays,
+   both stacks plan clean;
+6. the unplanned path: the secondary detached (`make switchover ARGS=--detach`), both
+   stacks plan clean, and with `aurora.secondary.detached: true` the rendered patch names
+   the secondary's own writer endpoint.
 
 moto accepts what AWS refuses (any membership change), so the plan's shape is asserted
-too, not only the apply.
+too, not only the apply. moto has no SwitchoverGlobalCluster and detached only in
+us-east-1: the harness adds and fixes them.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from modules.review.fit import render
-from tests.conftest import synth_stacks
+from tests.conftest import ROOT, synth_stacks
 from tests.e2e.failures import explain
 from tests.e2e.world import AURORA_REGION, OTHER_REGION, Deployment, e2e_config, new_world
 from tests.harness.moto import MotoServer
@@ -153,6 +162,19 @@ def test_both_regions_deploy_and_plan_clean(regions: Regions) -> None:
     outputs = regions.world.outputs()
     assert outputs["aurora"]["global_cluster_identifier"] == GLOBAL
     assert outputs["aurora-secondary"]["writer_endpoint"] == secondary["Endpoint"]
+    # Keycloak's patch names the global writer endpoint moto gave (`make render`; the world
+    # has no ROSA cluster, so the render's config adds one: the render reads no AWS)
+    data = regions.world.config()
+    data["rosa_clusters"] = [{"name": "rosa-site-a", "vpc": {"id": "vpc-0123456789abcdef0"}, "machine_cidr": "10.0.0.0/16"}]
+    config = regions.work / "render-config.yaml"
+    config.write_text(yaml.safe_dump(data))
+    rendered = subprocess.run(
+        [sys.executable, "-m", "modules.keycloak.render", "--outputs", str(regions.world.outputs_file), "--config",
+         str(config), "--out-dir", str(regions.work / "rendered")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert rendered.returncode == 0, rendered.stderr
+    patch = yaml.safe_load((regions.work / "rendered" / "rosa-site-a" / "keycloak-db-patch.yaml").read_text())
+    assert patch["spec"]["db"]["url"] == f"jdbc:aws-wrapper:postgresql://{global_cluster['Endpoint']}:5432/keycloak"
+    assert outputs["aurora"]["global_writer_endpoint"] == global_cluster["Endpoint"]
     # and a plan of either stack changes nothing
     for stack in ("aurora", "aurora-secondary"):
         code, output = regions.world.plan_exit_code(stack)
@@ -168,3 +190,55 @@ def test_protection_stops_a_destroy_of_the_secondary_before_anything_goes(region
     assert regions.cluster(SECONDARY, OTHER_REGION)["Status"] == "available"
     rds = regions.world.client("rds", OTHER_REGION)
     assert len(rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values": [SECONDARY]}])["DBInstances"]) == 2
+
+
+def switch(regions: Regions, *args: str) -> subprocess.CompletedProcess[str]:
+    """`make switchover ARGS='<args> --yes'` against the world."""
+    result = subprocess.run(
+        [sys.executable, "-m", "modules.switchover", "--config", str(regions.world.config_path), *args, "--yes"],
+        cwd=ROOT, env=regions.world.runner_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def writers(regions: Regions) -> dict[str, bool]:
+    (found,) = regions.world.client("rds").describe_global_clusters(GlobalClusterIdentifier=GLOBAL)["GlobalClusters"]
+    return {m["DBClusterArn"]: m["IsWriter"] for m in found["GlobalClusterMembers"]}
+
+
+def test_a_planned_switchover_needs_no_config_change_and_plans_clean(regions: Regions) -> None:
+    primary, secondary = regions.cluster()["DBClusterArn"], regions.cluster(SECONDARY, OTHER_REGION)["DBClusterArn"]
+    switch(regions)
+    assert writers(regions) == {primary: False, secondary: True}
+    # the roles swapped inside the global database: nothing for Terraform to put back
+    for stack in ("aurora", "aurora-secondary"):
+        code, output = regions.world.plan_exit_code(stack)
+        assert code == 0, f"{stack}:\n{output[-3000:]}"
+    switch(regions)
+    assert writers(regions) == {primary: True, secondary: False}
+
+
+def test_after_an_unplanned_detach_the_config_points_keycloak_at_the_secondary(regions: Regions) -> None:
+    primary, secondary = regions.cluster()["DBClusterArn"], regions.cluster(SECONDARY, OTHER_REGION)["DBClusterArn"]
+    # GIVEN the primary's region lost: the runbook's first step detaches the secondary
+    switch(regions, "--detach")
+    assert writers(regions) == {primary: True}
+    # THEN neither stack plans a change (no replacement, no re-join) ...
+    for stack in ("aurora", "aurora-secondary"):
+        code, output = regions.world.plan_exit_code(stack)
+        assert code == 0, f"{stack}:\n{output[-3000:]}"
+    # ... AND with `detached: true` (the runbook's next step) the config is valid and the
+    # rendered patch names the secondary's own writer endpoint
+    data = regions.world.config()
+    data["aurora"]["secondary"]["detached"] = True
+    data["rosa_clusters"] = [{"name": "rosa-site-a", "vpc": {"id": "vpc-0123456789abcdef0"}, "machine_cidr": "10.0.0.0/16"}]
+    config = regions.work / "detached-config.yaml"
+    config.write_text(yaml.safe_dump(data))
+    rendered = subprocess.run(
+        [sys.executable, "-m", "modules.keycloak.render", "--outputs", str(regions.world.outputs_file), "--config",
+         str(config), "--out-dir", str(regions.work / "rendered-detached")], cwd=ROOT, capture_output=True, text=True,
+        timeout=120)
+    assert rendered.returncode == 0, rendered.stderr
+    patch = yaml.safe_load((regions.work / "rendered-detached" / "rosa-site-a" / "keycloak-db-patch.yaml").read_text())
+    endpoint = regions.cluster(SECONDARY, OTHER_REGION)["Endpoint"]
+    assert patch["spec"]["db"]["url"] == f"jdbc:aws-wrapper:postgresql://{endpoint}:5432/keycloak"

@@ -101,7 +101,9 @@ the latter two on AWS).
 
 * ``CreateGlobalCluster`` looks the source cluster up in us-east-1 only (where moto keeps
   global clusters; AWS takes one of any region), does not make it the writer, and drops
-  the tags; a global cluster's ARN cannot be tagged. See :func:`_patch_rds_global_clusters`.
+  the tags; a global cluster's ARN cannot be tagged; ``RemoveFromGlobalCluster`` works in
+  us-east-1 only; ``SwitchoverGlobalCluster`` is missing. See
+  :func:`_patch_rds_global_clusters`.
 
 The server binds to 127.0.0.1 only and exits with status 0 on SIGTERM/SIGINT
 (moto's own ``main`` installs handlers that call ``sys.exit(0)``).
@@ -496,7 +498,11 @@ def _patch_rds_global_clusters() -> None:
     the region its ARN names, and it is the writer (``IsWriter``, which moto reported
     false). The create call's ``Tags`` were dropped, and tagging calls on a global
     cluster's ARN (no region in it) were refused as an invalid resource name: a plan after
-    the apply wanted every tag again."""
+    the apply wanted every tag again. ``RemoveFromGlobalCluster`` looked the global cluster
+    up in the region asked and silently did nothing elsewhere; now it detaches the member,
+    which then takes writes. ``SwitchoverGlobalCluster`` (not in moto) makes the target
+    member the writer."""
+    from moto.core.responses import ActionResult
     from moto.rds.models import RDSBackend, rds_backends
     from moto.rds.responses import RDSResponse
 
@@ -533,9 +539,35 @@ def _patch_rds_global_clusters() -> None:
             return rds_backends[parts[4]]["us-east-1"].global_clusters.get(parts[6])
         return find(self, arn)
 
+    def member(global_cluster, arn: str):  # type: ignore[no-untyped-def]
+        """The member cluster named by `arn` (or identifier), else AWS's error."""
+        from moto.rds.exceptions import DBClusterNotFoundError
+
+        for cluster in global_cluster.members:
+            if arn in (cluster.db_cluster_arn, cluster.db_cluster_identifier):
+                return cluster
+        raise DBClusterNotFoundError(arn)
+
+    def switchover_global_cluster(self: RDSResponse):  # type: ignore[no-untyped-def]
+        global_cluster = self.global_backend.global_clusters[self.params["GlobalClusterIdentifier"]]
+        target = member(global_cluster, self.params["TargetDbClusterIdentifier"])
+        for cluster in global_cluster.members:
+            cluster.is_writer = cluster is target
+        return ActionResult({"GlobalCluster": global_cluster})
+
+    def remove_from_global_cluster(self: RDSResponse):  # type: ignore[no-untyped-def]
+        global_cluster = self.global_backend.global_clusters[self.params["GlobalClusterIdentifier"]]
+        cluster = member(global_cluster, self.params["DbClusterIdentifier"])
+        global_cluster.members.remove(cluster)
+        cluster.global_cluster_identifier = None
+        cluster.is_writer = True  # a cluster of its own, which takes writes
+        return ActionResult({"GlobalCluster": global_cluster})
+
     RDSBackend.create_global_cluster = create_global_cluster  # type: ignore[method-assign]
     RDSResponse.create_global_cluster = create_global_cluster_response  # type: ignore[method-assign]
     RDSBackend._get_resource_for_tagging = get_resource_for_tagging  # type: ignore[method-assign]
+    RDSResponse.switchover_global_cluster = switchover_global_cluster  # type: ignore[attr-defined]
+    RDSResponse.remove_from_global_cluster = remove_from_global_cluster  # type: ignore[method-assign]
 
 
 def _owned_by_a_service(secret) -> bool:  # type: ignore[no-untyped-def]

@@ -145,8 +145,8 @@ BAD_INPUTS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     ),
     "unknown key in the secondary": (
         _set("aurora.secondary.engine_version", "16.8"),
-        "aurora.secondary.engine_version: unknown key (allowed: instance_class, kms_key_arn, name, reader_count, "
-        "region, subnets, vpc_cidr)",
+        "aurora.secondary.engine_version: unknown key (allowed: detached, instance_class, kms_key_arn, name, "
+        "reader_count, region, subnets, vpc_cidr)",
     ),
 }
 

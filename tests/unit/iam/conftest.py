@@ -15,9 +15,10 @@ import yaml
 from tests.conftest import ROOT
 
 #: The example, and the examples that add what it lacks: another account, the state stack
-#: with DynamoDB locking and its own key, a variable password (no master secret).
+#: with DynamoDB locking and its own key, a variable password (no master secret), a global
+#: database (a second region, `make switchover`).
 CONFIGS = [ROOT / "config" / "example.yaml", *(ROOT / "config" / "examples" / f"{name}.yaml" for name in (
-    "cross-region-cross-account", "state-bootstrap-dynamodb", "variable-password"))]
+    "cross-region-cross-account", "state-bootstrap-dynamodb", "variable-password", "global-database"))]
 
 
 #: Types of issue #21 (monitoring) the stacks do not have yet: their rows are checked on

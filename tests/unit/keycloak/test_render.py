@@ -344,3 +344,21 @@ def test_a_retired_cluster_gets_no_patch(
     config = write_config(tmp_path / "config.yaml", config_data)
     code, _, err = render(capsys, "--outputs", cdktf_outputs(tmp_path), "--config", config, "--out-dir", out_dir)
     assert code == 2 and "no rosa_clusters but retired ones: nothing to render" in err
+
+
+def test_a_global_database_is_reached_through_its_global_writer_endpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the global-database example and the aurora stack's outputs with the global endpoint
+    data = yaml.safe_load((Path(__file__).parents[3] / "config" / "examples" / "global-database.yaml").read_text())
+    config = write_config(tmp_path / "config.yaml", data)
+    global_writer = "keycloak-aurora-global.global-0a1b2c3d.global.rds.amazonaws.com"
+    outputs = cdktf_outputs(tmp_path, {**AURORA_OUTPUTS, "global_writer_endpoint": global_writer})
+    # WHEN rendered THEN Keycloak connects to the global writer endpoint, which follows a switchover
+    code, _, err = render(capsys, "--outputs", outputs, "--config", config, "--out-dir", tmp_path / "out")
+    assert (code, err) == (0, "")
+    patch = yaml.safe_load((tmp_path / "out" / "rosa-dublin" / "keycloak-db-patch.yaml").read_text())
+    assert patch["spec"]["db"]["url"] == f"jdbc:aws-wrapper:postgresql://{global_writer}:5432/keycloak"
+    # AND without that output (an aurora stack deployed before the secondary) nothing is written
+    code, _, err = render(capsys, "--outputs", cdktf_outputs(tmp_path), "--config", config, "--out-dir", tmp_path / "o2")
+    assert code == 2 and "'global_writer_endpoint'" in err and not (tmp_path / "o2").exists()
