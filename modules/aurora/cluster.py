@@ -234,7 +234,10 @@ class AuroraCluster(Construct):
         # the engine version check: Terraform decides it while planning (see
         # `modules.aurora.engine_version`), before any resource changes.
         placement = list(zip(naming.reader_ids(spec.reader_count), naming.reader_availability_zones(spec)))
-        writer_checks = engine_version_preconditions(spec, deployed_version=self.cluster.engine_version_actual)
+        writer_checks = engine_version_preconditions(
+            spec, deployed_version=self.cluster.engine_version_actual,
+            global_database=bool(joins) or spec.secondary is not None,
+        )
         writer_az = spec.subnets[0].availability_zone
         if spec.readers_first:
             self.readers = [instance(rid, az, 1, self._readers_first_guard(spec), []) for rid, az in placement]

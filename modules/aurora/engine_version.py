@@ -33,7 +33,8 @@ def _part(version: str, index: int) -> object:
     return Fn.tonumber(Fn.element(Fn.split(".", version), index))
 
 
-def engine_version_preconditions(spec: AuroraSpec, *, deployed_version: str) -> list[Precondition]:
+def engine_version_preconditions(spec: AuroraSpec, *, deployed_version: str,
+                                 global_database: bool = False) -> list[Precondition]:
     """Preconditions refusing what `spec.engine_version` cannot do to a cluster running
     `deployed_version` (a reference to the cluster's `engine_version_actual`).
 
@@ -41,12 +42,33 @@ def engine_version_preconditions(spec: AuroraSpec, *, deployed_version: str) -> 
     changes went through). On: `engine_version` is ignored by Terraform (AWS moves minors
     itself), so a major upgrade or a newer minor in the config would silently not happen:
     both are refused, naming the switch to turn off for that one apply.
+
+    `global_database` (a member of one, `aurora.secondary`; default no): no upgrade either.
+    AWS upgrades a global database through its global cluster (a major) or its secondaries
+    first (a minor); a ModifyDBCluster of a member, which the `aurora` stack would send
+    first, is refused. This tool does not drive that upgrade yet.
     """
     major, minor = number(spec.engine_major), number(spec.engine_minor)
     deployed_major, deployed_minor = _part(deployed_version, 0), _part(deployed_version, 1)
     configured = f"aurora.engine_version is {spec.engine_version}"
+    upgrade: list[Precondition] = []
+    if global_database:
+        upgrade = [
+            Precondition(
+                condition=Op.or_(
+                    Op.lt(major, deployed_major),
+                    Op.and_(Op.eq(major, deployed_major), Op.lte(minor, deployed_minor)),
+                ),
+                error_message=(
+                    f"Refused: {configured}, newer than the {deployed_version} the cluster runs, and it belongs to "
+                    "a global database (aurora.secondary): AWS upgrades one through its global cluster, secondaries "
+                    "first, which this tool does not do yet. Upgrade it as docs/operations.md (\"A second region\") "
+                    f'says, then set aurora.engine_version to the version it runs; until then keep "{deployed_version}".'
+                ),
+            )
+        ]
     if not spec.auto_minor_version_upgrade:
-        return [
+        return upgrade + [
             Precondition(
                 condition=Op.or_(
                     Op.lt(deployed_major, major),
@@ -64,7 +86,7 @@ def engine_version_preconditions(spec: AuroraSpec, *, deployed_version: str) -> 
         "while aurora.auto_minor_version_upgrade is on, which makes Terraform ignore engine_version (AWS "
         "upgrades minor versions in the maintenance window)"
     )
-    return [
+    return upgrade + [
         Precondition(
             condition=Op.eq(deployed_major, major),
             error_message=(

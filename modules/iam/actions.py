@@ -229,6 +229,9 @@ RESOURCES: dict[str, Actions] = {
     # and on the source cluster joined to it; a destroy (force_destroy) removes the members
     # first. The secondary's aws_rds_cluster joins with CreateDBCluster (global-cluster in
     # its scope) and is removed from it by RemoveFromGlobalCluster before its deletion.
+    # force_destroy's wait lists the global clusters (DescribeGlobalClusters with a filter),
+    # which needs `global-cluster:*`: the aws_rds_cluster row, always in the same stack as
+    # this one, grants it; here the actions stay on the deployment's own global cluster.
     "aws_rds_global_cluster": Actions(
         scope=("rds:own-global-cluster", "rds:cluster"),
         read=("rds:DescribeGlobalClusters", "rds:ListTagsForResource"),

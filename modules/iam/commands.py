@@ -125,6 +125,8 @@ def switchover(scopes: Scopes, secondary: Scopes) -> Grants:
     grants.add(["rds:DescribeGlobalClusters"], global_cluster)
     grants.add(["rds:SwitchoverGlobalCluster"], [*global_cluster, *primary_cluster, *secondary_cluster])
     grants.add(["rds:RemoveFromGlobalCluster"], [*global_cluster, *secondary_cluster])
+    # the wait for the detached secondary to be available on its own
+    grants.add(["rds:DescribeDBClusters"], list(secondary_cluster))
     return grants
 
 

@@ -211,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if warning:
         print(warning, file=sys.stderr)
+    secondary = config.aurora.secondary
+    if secondary is not None and secondary.detached:
+        print(f"warning: the patches name the detached secondary in {secondary.region}, which no ROSA cluster's "
+              "peering reaches yet (issue #25): Keycloak can connect only once one does", file=sys.stderr)
     write_all(clusters)
     print(report(config, clusters))
     return 0

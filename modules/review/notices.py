@@ -197,7 +197,8 @@ def global_database_membership(stacks: Sequence[StackPlan]) -> list[str]:
     """A change to the Aurora Global Database (`aurora.secondary`): the global cluster
     created (the primary joins it in place), changed, replaced or destroyed (its members are
     removed first: the secondary stops replicating and becomes a writable cluster of its
-    own), or the secondary cluster created or destroyed."""
+    own), a cluster detached from it (a config that dropped `aurora.secondary`), or the
+    secondary cluster created or destroyed."""
     lines: list[str] = []
     for stack in stacks:
         for change in stack.changes:
@@ -208,6 +209,11 @@ def global_database_membership(stacks: Sequence[StackPlan]) -> list[str]:
                     "replace": "is **replaced**: its members are removed first, and the secondary stops replicating",
                     "delete": "is **destroyed**: its members are removed first, and the secondary stops replicating",
                 }.get(change.action)
+            elif (change.type == "aws_rds_cluster" and change.action == "update"
+                  and "global_cluster_identifier" in change.attributes):
+                # Only once `aurora.secondary` is gone from the config: with it, both clusters
+                # ignore the field.
+                what = "is **detached** from the global database (RemoveFromGlobalCluster)"
             elif change.type == "aws_rds_cluster" and stack.name == AURORA_SECONDARY_STACK_ID:
                 what = {
                     "create": "is created and joins the global database as its secondary",

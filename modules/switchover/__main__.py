@@ -6,21 +6,24 @@ Without `--yes` it only shows the global database's members and what it would do
 
 * Planned (the default): `SwitchoverGlobalCluster` to the member that is not the writer.
   Both regions must be healthy; AWS waits for the secondary to catch up, so no committed
-  write is lost. The roles swap inside the global database: the config stays as it is, a
-  plan of either stack stays clean, and Keycloak, connected to the global writer endpoint
-  (`make render`), follows. Run it again to move back.
+  write is lost. The roles swap inside the global database: the config stays as it is and
+  a plan of either stack stays clean. Run it again to move back.
 * `--detach` (unplanned: the primary's region is lost): `RemoveFromGlobalCluster` of the
-  secondary, called in the secondary's region. It stops replicating and becomes a writable
-  cluster of its own, with what it had replicated (the last second or so of writes may be
-  lost). Then set `aurora.secondary.detached: true`, `make outputs` and `make render`, and
-  apply the patch: Keycloak writes to the secondary's own endpoint. The plans stay clean
-  (both clusters leave their membership to AWS). Rebuilding a global database from it is a
-  change of its own (docs/operations.md).
+  secondary's cluster, called in its region, while it is not the writer. It stops
+  replicating and becomes a writable cluster of its own, with what it had replicated (the
+  last second or so of writes may be lost). Then set `aurora.secondary.detached: true`,
+  `make outputs` and `make render`: the patch names the secondary's own endpoint. The
+  plans stay clean (both clusters leave their membership to AWS). Rebuilding a global
+  database from it is a change of its own (docs/operations.md).
+
+Refused while the config has live ROSA clusters: none is peered with the secondary's VPC
+yet (issue #25), so Keycloak could not reach a writer in the other region.
 
 Each call is printed before it is made; the command waits (up to `--timeout` seconds,
-default 1800) until the global database reports the new writer or the secondary gone,
-then prints the members again. Exit status 0 when done (or nothing to do), 1 when AWS
-refused or the wait ran out, 2 on a config without `aurora.secondary`.
+default 1800) until the global database is `available` again with the new writer (or the
+detached cluster `available` on its own), then prints the members again. Exit status 0
+when done (or nothing to do), 1 when refused, when AWS refused or the wait ran out, 2 on a
+config without `aurora.secondary`.
 """
 
 from __future__ import annotations
@@ -41,10 +44,22 @@ from modules.naming import global_cluster_identifier
 POLL_SECONDS = 10
 
 
+def global_cluster(rds: Any, identifier: str) -> dict[str, Any]:
+    (found,) = rds.describe_global_clusters(GlobalClusterIdentifier=identifier)["GlobalClusters"]
+    return found
+
+
 def members(rds: Any, identifier: str) -> dict[str, bool]:
     """{member cluster ARN: is the writer} of the global cluster `identifier`."""
-    (found,) = rds.describe_global_clusters(GlobalClusterIdentifier=identifier)["GlobalClusters"]
+    found = global_cluster(rds, identifier)
     return {m["DBClusterArn"]: bool(m.get("IsWriter")) for m in found.get("GlobalClusterMembers", [])}
+
+
+def settled(rds: Any, identifier: str) -> bool:
+    """The global cluster is `available` with no switchover or failover under way (its
+    members' roles may flip before it is)."""
+    found = global_cluster(rds, identifier)
+    return found.get("Status") == "available" and not found.get("FailoverState")
 
 
 def describe(current: dict[str, bool]) -> str:
@@ -68,6 +83,11 @@ def switchover(config: DeploymentConfig, *, detach: bool, yes: bool, timeout: fl
     if secondary is None:
         print("error: aurora.secondary is not set: this deployment has no global database", file=out)
         return 2
+    live = [rosa.name for rosa in config.live_rosa_clusters]
+    if live:
+        print(f"error: refused: no ROSA cluster reaches the secondary's VPC yet ({', '.join(live)} peer with "
+              f"{config.aurora.region} only; issue #25): Keycloak would lose its database", file=out)
+        return 1
     identifier = global_cluster_identifier(config.aurora.name)
     # The primary's region answers for the global cluster, unless it is the one lost.
     region = secondary.region if detach else config.aurora.region
@@ -80,11 +100,20 @@ def switchover(config: DeploymentConfig, *, detach: bool, yes: bool, timeout: fl
             if secondary_arn is None:
                 print(f"Nothing to do: no member in {secondary.region}; set aurora.secondary.detached: true", file=out)
                 return 0
+            if before[secondary_arn]:
+                print(f"error: refused: {secondary_arn} is the writer (after a switchover); detaching is for the "
+                      "secondary's cluster while the primary's region is lost", file=out)
+                return 1
             call = (f"RemoveFromGlobalCluster {identifier} {secondary_arn} ({secondary.region}): it stops replicating "
                     "and takes writes")
             act = lambda: rds.remove_from_global_cluster(  # noqa: E731
                 GlobalClusterIdentifier=identifier, DbClusterIdentifier=secondary_arn)
-            done = lambda: secondary_arn not in members(rds, identifier)  # noqa: E731
+
+            def done() -> bool:
+                if secondary_arn in members(rds, identifier):
+                    return False
+                (cluster,) = rds.describe_db_clusters(DBClusterIdentifier=secondary_arn)["DBClusters"]
+                return cluster.get("Status") == "available"  # "promoting" for minutes on AWS
         else:
             targets = [arn for arn, writer in before.items() if not writer]
             if len(targets) != 1 or len(before) != 2:
@@ -94,7 +123,7 @@ def switchover(config: DeploymentConfig, *, detach: bool, yes: bool, timeout: fl
             call = f"SwitchoverGlobalCluster {identifier} to {target}"
             act = lambda: rds.switchover_global_cluster(  # noqa: E731
                 GlobalClusterIdentifier=identifier, TargetDbClusterIdentifier=target)
-            done = lambda: members(rds, identifier).get(target) is True  # noqa: E731
+            done = lambda: settled(rds, identifier) and members(rds, identifier).get(target) is True  # noqa: E731
         if not yes:
             print(f"Would call {call}.\nRun again with --yes to do it.", file=out)
             return 0

@@ -11,8 +11,9 @@ in file order, each starting from where the last one left:
    clusters as members (the primary the writer), the secondary runs in the second region
    in a VPC of its own, Keycloak's rendered patch names the global writer endpoint, and
    both stacks plan no change again;
-4. with deletion protection on, destroying the secondary is refused before anything is
-   deleted;
+4. an engine upgrade is refused by the plan of either stack (a member of a global
+   database is not upgraded on its own); with deletion protection on, destroying the
+   secondary is refused before anything is deleted;
 5. a planned switchover (`make switchover`) and back: the writer moves, the config stays,
    both stacks plan clean;
 6. the unplanned path: the secondary detached (`make switchover ARGS=--detach`), both
@@ -179,6 +180,22 @@ def test_both_regions_deploy_and_plan_clean(regions: Regions) -> None:
     for stack in ("aurora", "aurora-secondary"):
         code, output = regions.world.plan_exit_code(stack)
         assert code == 0, f"{stack}:\n{output[-3000:]}"
+
+
+def test_an_engine_upgrade_of_a_member_is_refused_by_the_plan(regions: Regions) -> None:
+    # AWS upgrades a global database through its global cluster, secondaries first: a
+    # member's ModifyDBCluster (what the aurora stack would send first) is refused there
+    data = regions.world.config()
+    data["aurora"]["engine_version"] = "16.9"
+    for stack in ("aurora", "aurora-secondary"):
+        stack_dir = regions.work / "plan-upgrade" / "stacks" / stack
+        if stack == "aurora":
+            synth_stacks(data, regions.work / "plan-upgrade")
+        terraform(["init", "-input=false"], cwd=stack_dir, env=regions.world.env)
+        result = terraform(["plan", "-input=false"], cwd=stack_dir, env=regions.world.env, ok_codes=(1,))
+        refused = " ".join((result.stdout + result.stderr).split())
+        assert "Refused: aurora.engine_version is 16.9, newer than the 16.8 the cluster runs, and it belongs to a " \
+               "global database" in refused, f"{stack}: {refused[-2000:]}"
 
 
 def test_protection_stops_a_destroy_of_the_secondary_before_anything_goes(regions: Regions) -> None:

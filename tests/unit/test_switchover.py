@@ -2,7 +2,9 @@
 database with a primary in eu-west-1 and a secondary in eu-central-1 (built with boto3;
 the end-to-end world deploys one with the stacks). Without --yes nothing changes; a
 planned switchover swaps the writer and back; --detach makes the secondary a cluster of
-its own. moto has no SwitchoverGlobalCluster: the harness adds it."""
+its own; both are refused where they would cut Keycloak off. moto has no
+SwitchoverGlobalCluster and switches at once: the harness adds it, and the wait for AWS's
+`switching-over` state is tested on a stand-in."""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ def world(tmp_path: Path) -> Iterator[tuple[Any, dict[str, str]]]:
                                               EngineVersion="16.8", GlobalClusterIdentifier=GLOBAL)["DBCluster"]["DBClusterArn"]
         data = yaml.safe_load((ROOT / "config" / "examples" / "global-database.yaml").read_text())
         data["aws"] = {"endpoints": {service: moto.url for service in sorted(ENDPOINT_SERVICES)}, "skip_validation": True}
+        data["rosa_clusters"] = []  # none reaches the secondary's VPC yet: the command refuses with any
         yield (data, west), {"primary": primary, "secondary": secondary}
 
 
@@ -87,3 +90,46 @@ def test_a_deployment_without_a_secondary_is_refused(config_data: dict[str, Any]
     out = io.StringIO()
     assert switchover(parse_config(config_data), detach=False, yes=True, timeout=5, out=out) == 2
     assert "aurora.secondary is not set" in out.getvalue()
+
+
+def test_refused_while_rosa_clusters_cannot_reach_the_secondary(world: Any) -> None:
+    (data, rds), arns = world
+    data = copy.deepcopy(data)
+    data["rosa_clusters"] = yaml.safe_load((ROOT / "config" / "examples" / "global-database.yaml").read_text())[
+        "rosa_clusters"]
+    code, out = run(data, yes=True)
+    assert code == 1
+    assert out == ("error: refused: no ROSA cluster reaches the secondary's VPC yet (rosa-dublin peer with eu-west-1 "
+                   "only; issue #25): Keycloak would lose its database\n")
+    assert writers(rds) == {arns["primary"]: True, arns["secondary"]: False}
+
+
+def test_detaching_the_writer_is_refused(world: Any) -> None:
+    (data, rds), arns = world
+    assert run(data, yes=True)[0] == 0  # the secondary's cluster is now the writer
+    code, out = run(data, detach=True, yes=True)
+    assert code == 1 and f"error: refused: {arns['secondary']} is the writer (after a switchover)" in out
+    assert writers(rds) == {arns["primary"]: False, arns["secondary"]: True}
+
+
+class Settling:
+    """A stand-in RDS client whose global cluster reports `states` in turn, then stays on the last."""
+
+    def __init__(self, *states: dict[str, Any]) -> None:
+        self.states = list(states)
+
+    def describe_global_clusters(self, **_: Any) -> dict[str, Any]:
+        state = self.states.pop(0) if len(self.states) > 1 else self.states[0]
+        return {"GlobalClusters": [state]}
+
+
+def test_the_wait_lasts_until_the_switchover_is_over() -> None:
+    # AWS flips the members' roles before the global cluster leaves `switching-over`
+    from modules.switchover.__main__ import settled, wait_for
+
+    switching = {"Status": "switching-over", "FailoverState": {"Status": "switching-over"}}
+    rds = Settling(switching, switching, {"Status": "available"})
+    slept: list[float] = []
+    assert wait_for(lambda: settled(rds, GLOBAL), timeout=60, sleep=slept.append)
+    assert len(slept) == 2
+    assert not wait_for(lambda: settled(Settling(switching), GLOBAL), timeout=0, sleep=slept.append)

@@ -48,6 +48,7 @@ def test_a_global_database_gets_the_switchover_policy_on_both_regions(tmp_path: 
         "rds:DescribeGlobalClusters": [global_cluster],
         "rds:SwitchoverGlobalCluster": sorted([global_cluster, primary, secondary]),
         "rds:RemoveFromGlobalCluster": sorted([global_cluster, secondary]),
+        "rds:DescribeDBClusters": [secondary],
     }
     # and the deploy role acts on the secondary's resources in its region, by its names; the
     # database group, over the size limit with two regions, is one document per service

@@ -217,3 +217,11 @@ def test_a_primary_cluster_change_is_no_membership_change() -> None:
     text = render({"aurora": plan(change(CLUSTER, ["update"], {"backup_retention_period": 7},
                                          {"backup_retention_period": 8}))})
     assert "membership" not in text
+
+
+def test_a_cluster_leaving_the_global_database_is_named() -> None:
+    # GIVEN aurora.secondary dropped from the config: the primary's membership is no longer ignored
+    text = render({"aurora": plan(change(CLUSTER, ["update"], {"global_cluster_identifier": "g"},
+                                         {"global_cluster_identifier": None}))})
+    assert block(text, MEMBERSHIP)[-1] == (
+        f"> - `aurora`: `{CLUSTER}` is **detached** from the global database (RemoveFromGlobalCluster)")
