@@ -100,14 +100,17 @@ def _engine_major_supported(config: DeploymentConfig) -> Iterator[str]:
 
 def _kms_key_in_the_cluster_region(config: DeploymentConfig) -> Iterator[str]:
     # RDS encrypts a cluster only with a key of its own Region (a multi-Region key is used
-    # through its replica there, which has its own ARN).
-    arn = config.aurora.kms_key_arn
-    match = KMS_KEY_ARN.match(arn) if arn else None
-    if match and match["region"] != config.aurora.region:
-        yield (
-            f"aurora.kms_key_arn = {arn!r}: the key is in {match['region']}, not in aurora.region "
-            f"{config.aurora.region} (RDS takes a key of the cluster's Region)"
-        )
+    # through its replica there, which has its own ARN); the secondary's key is of its own.
+    keys = [("aurora", config.aurora.region, config.aurora.kms_key_arn)]
+    if config.aurora.secondary is not None:
+        keys.append(("aurora.secondary", config.aurora.secondary.region, config.aurora.secondary.kms_key_arn))
+    for path, region, arn in keys:
+        match = KMS_KEY_ARN.match(arn) if arn else None
+        if match and match["region"] != region:
+            yield (
+                f"{path}.kms_key_arn = {arn!r}: the key is in {match['region']}, not in {path}.region "
+                f"{region} (RDS takes a key of the cluster's Region)"
+            )
 
 
 def _restore_from_another_cluster(config: DeploymentConfig) -> Iterator[str]:
@@ -313,17 +316,6 @@ def _secondary_reader_count(config: DeploymentConfig) -> Iterator[str]:
         )
 
 
-def _secondary_kms_key_in_its_region(config: DeploymentConfig) -> Iterator[str]:
-    secondary = config.aurora.secondary
-    arn = secondary.kms_key_arn if secondary is not None else None
-    match = KMS_KEY_ARN.match(arn) if arn else None
-    if secondary is not None and match and match["region"] != secondary.region:
-        yield (
-            f"aurora.secondary.kms_key_arn = {arn!r}: the key is in {match['region']}, not in "
-            f"aurora.secondary.region {secondary.region} (RDS takes a key of the cluster's Region)"
-        )
-
-
 def _global_database_password(config: DeploymentConfig) -> Iterator[str]:
     # AWS: "Managing master user passwords with Secrets Manager isn't supported for DB
     # clusters that are part of an Aurora global database" (rds-secrets-manager.html).
@@ -390,7 +382,6 @@ RULES: tuple[Rule, ...] = (
     _secondary_vpc_disjoint,
     _secondary_named_apart,
     _secondary_reader_count,
-    _secondary_kms_key_in_its_region,
     _global_database_password,
     _global_database_instance_classes,
 )

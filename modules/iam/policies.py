@@ -170,11 +170,12 @@ class Derived:
     def add_stacks(self, stacks: Mapping[str, Mapping[str, Any]]) -> None:
         """Add what `stacks` ({stack id: synthesized JSON}) need."""
         name = self.config.aurora.name
+        # The secondary's resources are named after it (issue #25).
+        secondary = self.config.aurora.secondary_cluster() if self.config.aurora.secondary is not None else None
         for use in uses(stacks):
             entry = row(use)
             account = use.role_arn.split(":")[4] if use.role_arn else self.account
-            # The secondary's resources are named after it (issue #25).
-            cluster = self.config.aurora.secondary_cluster() if use.stack == AURORA_SECONDARY_STACK_ID else None
+            cluster = secondary if use.stack == AURORA_SECONDARY_STACK_ID else None
             scopes = Scopes(self.config, region=use.region, account=account, cluster=cluster)
             if use.role_arn:
                 target = self.rosa_roles.setdefault(use.role_arn, Grants())

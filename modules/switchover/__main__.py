@@ -49,16 +49,19 @@ def global_cluster(rds: Any, identifier: str) -> dict[str, Any]:
     return found
 
 
-def members(rds: Any, identifier: str) -> dict[str, bool]:
-    """{member cluster ARN: is the writer} of the global cluster `identifier`."""
-    found = global_cluster(rds, identifier)
+def roles(found: dict[str, Any]) -> dict[str, bool]:
+    """{member cluster ARN: is the writer} of a global cluster as DescribeGlobalClusters gives it."""
     return {m["DBClusterArn"]: bool(m.get("IsWriter")) for m in found.get("GlobalClusterMembers", [])}
 
 
-def settled(rds: Any, identifier: str) -> bool:
+def members(rds: Any, identifier: str) -> dict[str, bool]:
+    """{member cluster ARN: is the writer} of the global cluster `identifier`."""
+    return roles(global_cluster(rds, identifier))
+
+
+def at_rest(found: dict[str, Any]) -> bool:
     """The global cluster is `available` with no switchover or failover under way (its
     members' roles may flip before it is)."""
-    found = global_cluster(rds, identifier)
     return found.get("Status") == "available" and not found.get("FailoverState")
 
 
@@ -123,7 +126,10 @@ def switchover(config: DeploymentConfig, *, detach: bool, yes: bool, timeout: fl
             call = f"SwitchoverGlobalCluster {identifier} to {target}"
             act = lambda: rds.switchover_global_cluster(  # noqa: E731
                 GlobalClusterIdentifier=identifier, TargetDbClusterIdentifier=target)
-            done = lambda: settled(rds, identifier) and members(rds, identifier).get(target) is True  # noqa: E731
+
+            def done() -> bool:  # one DescribeGlobalClusters per poll
+                found = global_cluster(rds, identifier)
+                return at_rest(found) and roles(found).get(target) is True
         if not yes:
             print(f"Would call {call}.\nRun again with --yes to do it.", file=out)
             return 0

@@ -125,11 +125,11 @@ class Settling:
 
 def test_the_wait_lasts_until_the_switchover_is_over() -> None:
     # AWS flips the members' roles before the global cluster leaves `switching-over`
-    from modules.switchover.__main__ import settled, wait_for
+    from modules.switchover.__main__ import at_rest, global_cluster, wait_for
 
     switching = {"Status": "switching-over", "FailoverState": {"Status": "switching-over"}}
     rds = Settling(switching, switching, {"Status": "available"})
     slept: list[float] = []
-    assert wait_for(lambda: settled(rds, GLOBAL), timeout=60, sleep=slept.append)
+    assert wait_for(lambda: at_rest(global_cluster(rds, GLOBAL)), timeout=60, sleep=slept.append)
     assert len(slept) == 2
-    assert not wait_for(lambda: settled(Settling(switching), GLOBAL), timeout=0, sleep=slept.append)
+    assert not wait_for(lambda: at_rest(global_cluster(Settling(switching), GLOBAL)), timeout=0, sleep=slept.append)
